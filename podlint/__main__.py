@@ -1,0 +1,3 @@
+from podlint.cli import main
+
+main()

@@ -1,0 +1,89 @@
+"""The rule catalogue: `rules/<id>.yaml`, one entry per rule, read once per process.
+
+Every surface (the engine's severities, `podlint rules`/`explain`, SARIF rule metadata,
+editor hovers) reads rules from here, so the documentation cannot drift from behaviour.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from podlint.findings import Severity
+
+DOCS_URL = "https://github.com/podlint/podlint/blob/main/rules/{id}.yaml"
+PROFILES = ("default", "strict", "all")
+_REQUIRED = ("id", "severity", "summary", "why", "fix")
+
+
+class CatalogueError(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+    why: str
+    fix: str
+    category: str = "workload"
+    profile: str = "default"
+    bad: str = ""
+    good: str = ""
+    references: tuple[str, ...] = ()
+    fixable: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def help_uri(self) -> str:
+        return DOCS_URL.format(id=self.id)
+
+
+def data_dir(name: str) -> Path:
+    """A shipped data folder: inside the installed wheel, or at the top of a checkout."""
+    packaged = resources.files("podlint") / "_data" / name
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / name
+
+
+def _rule_from(data: Any, origin: str) -> Rule:
+    if not isinstance(data, dict):
+        raise CatalogueError(f"{origin}: a catalogue entry must be a mapping")
+    missing = [key for key in _REQUIRED if not data.get(key)]
+    if missing:
+        raise CatalogueError(f"{origin}: missing {', '.join(missing)}")
+    profile = data.get("profile", "default")
+    if profile not in PROFILES:
+        raise CatalogueError(f"{origin}: profile must be one of {', '.join(PROFILES)}")
+    return Rule(
+        id=data["id"],
+        severity=Severity.parse(data["severity"]),
+        summary=data["summary"].strip(),
+        why=data["why"].strip(),
+        fix=data["fix"].strip(),
+        category=data.get("category", "workload"),
+        profile=profile,
+        bad=(data.get("bad") or "").rstrip(),
+        good=(data.get("good") or "").rstrip(),
+        references=tuple(data.get("references") or ()),
+        fixable=bool(data.get("fixable", False)),
+        options=dict(data.get("options") or {}),
+    )
+
+
+@functools.cache
+def load_catalogue() -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for path in sorted(data_dir("rules").glob("*.yaml")):
+        rule = _rule_from(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader), path.name)
+        if rule.id != path.stem:
+            raise CatalogueError(f"{path.name}: id {rule.id!r} does not match the file name")
+        rules[rule.id] = rule
+    return rules

@@ -1,0 +1,45 @@
+"""Container lists: names and what init containers may carry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from podlint.checks import Problem, pod_check
+from podlint.podspec import PodSpecView, Role
+
+# Fields the API server forbids on init containers that are not native sidecars.
+SIDECAR_ONLY_FIELDS = ("livenessProbe", "readinessProbe", "startupProbe", "lifecycle")
+
+
+@pod_check("duplicate-container-name")
+def duplicate_container_name(pod: PodSpecView) -> Iterator[Problem]:
+    # Names are unique across containers, initContainers and ephemeralContainers; the API
+    # server reports the later one, in that order.
+    seen: dict[str, str] = {}
+    for container in pod.containers():
+        name = container.name
+        if not name:
+            continue
+        if name in seen:
+            yield Problem(
+                container.child("name"),
+                f'{container.list_name}[{container.index}].name: Duplicate value: "{name}" '
+                f"(already used by {seen[name]})",
+            )
+        else:
+            seen[name] = f"{container.list_name}[{container.index}]"
+
+
+@pod_check("init-container-probe")
+def init_container_probe(pod: PodSpecView) -> Iterator[Problem]:
+    for container in pod.containers():
+        if container.role is not Role.INIT:
+            continue
+        for field in SIDECAR_ONLY_FIELDS:
+            if field in container.data:
+                yield Problem(
+                    container.child(field),
+                    f"initContainers[{container.index}].{field}: Forbidden: may not be set for init "
+                    "containers without restartPolicy=Always (an init container runs to completion; "
+                    "only a native sidecar may have probes or lifecycle hooks)",
+                )

@@ -1,0 +1,102 @@
+"""Workload controllers: what their pod templates must agree with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from podlint.checks import Problem, object_check, pod_check
+from podlint.objects import LONG_RUNNING_CONTROLLERS, RUN_TO_COMPLETION, K8sObject
+from podlint.podspec import PodSpecView
+
+
+@pod_check("invalid-restart-policy")
+def invalid_restart_policy(pod: PodSpecView) -> Iterator[Problem]:
+    kind = pod.obj.kind
+    value = pod.data.get("restartPolicy")
+    if kind in LONG_RUNNING_CONTROLLERS:
+        if value is not None and value != "Always":
+            yield Problem(
+                pod.child("restartPolicy"),
+                f'restartPolicy: Unsupported value: "{value}": supported values: "Always" '
+                f"(a {kind} keeps its pods running)",
+                anchor="value",
+            )
+    elif kind in RUN_TO_COMPLETION:
+        if value is None:
+            yield Problem(
+                pod.path,
+                'restartPolicy: Required value: valid values: "OnFailure", "Never" '
+                f"(a {kind}'s pods default to Always, which a Job does not accept)",
+            )
+        elif value not in ("OnFailure", "Never"):
+            yield Problem(
+                pod.child("restartPolicy"),
+                f'restartPolicy: Unsupported value: "{value}": supported values: "OnFailure", "Never"',
+                anchor="value",
+            )
+
+
+def selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
+    """A LabelSelector (matchLabels + matchExpressions) against a label set."""
+    match_labels = selector.get("matchLabels")
+    if isinstance(match_labels, dict):
+        for key, value in match_labels.items():
+            if key not in labels or str(labels[key]) != str(value):
+                return False
+    expressions = selector.get("matchExpressions")
+    for expression in expressions if isinstance(expressions, list) else []:
+        if not isinstance(expression, dict):
+            continue
+        key, operator = str(expression.get("key")), expression.get("operator")
+        values = [str(v) for v in expression.get("values") or []]
+        present = key in labels
+        if operator == "In" and not (present and str(labels[key]) in values):
+            return False
+        if operator == "NotIn" and present and str(labels[key]) in values:
+            return False
+        if operator == "Exists" and not present:
+            return False
+        if operator == "DoesNotExist" and present:
+            return False
+    return True
+
+
+def _is_empty_selector(selector: dict[str, Any]) -> bool:
+    return not selector.get("matchLabels") and not selector.get("matchExpressions")
+
+
+@object_check("selector-mismatch")
+def selector_mismatch(obj: K8sObject) -> Iterator[Problem]:
+    kind = obj.kind
+    selector = obj.get(("spec", "selector"))
+    if kind == "Job":
+        if obj.get(("spec", "manualSelector")) is not True:
+            return
+    elif kind not in LONG_RUNNING_CONTROLLERS:
+        return
+    if not isinstance(selector, dict):
+        return  # missing selectors are a schema matter (RC defaults it from the labels)
+    template_labels = obj.get(("spec", "template", "metadata", "labels"))
+    labels = template_labels if isinstance(template_labels, dict) else {}
+    if kind == "ReplicationController":  # a plain label map
+        selector = {"matchLabels": selector}
+    if _is_empty_selector(selector):
+        yield Problem(("spec", "selector"), f"empty selector is invalid for {kind.lower()}")
+        return
+    if selector_matches(selector, labels):
+        return
+    where: tuple[str, ...] = ("spec", "template", "metadata", "labels")
+    if template_labels is None:
+        where = where[:-1] if isinstance(obj.get(where[:-1]), dict) else ("spec", "template")
+    yield Problem(
+        where,
+        f"spec.template.metadata.labels: Invalid value: {_labels_text(labels)}: `selector` does not "
+        "match template `labels`",
+    )
+
+
+def _labels_text(labels: dict[str, Any]) -> str:
+    if not labels:
+        return "{}"
+    return "{" + ", ".join(f'"{k}": "{v}"' for k, v in labels.items()) + "}"

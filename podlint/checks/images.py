@@ -1,0 +1,46 @@
+"""Images and how they are pulled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from podlint.checks import Problem, pod_check
+from podlint.podspec import PodSpecView, is_placeholder, parse_image
+
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+
+
+@pod_check("image-latest-tag")
+def image_latest_tag(pod: PodSpecView) -> Iterator[Problem]:
+    for container in pod.containers():
+        image = container.image
+        if not image or is_placeholder(image):
+            continue
+        ref = parse_image(image.strip())
+        if ref.digest or (ref.tag and ref.tag != "latest"):
+            continue
+        what = "has no tag" if not ref.tag else "uses the mutable tag `latest`"
+        pulled = ""
+        if container.image_pull_policy in (None, ""):
+            pulled = ", and with no imagePullPolicy it is pulled on every start (implicit Always)"
+        yield Problem(
+            container.child("image"),
+            f"image {image!r} {what}: the version that runs changes without notice{pulled}",
+        )
+
+
+@pod_check("invalid-image-pull-policy")
+def invalid_image_pull_policy(pod: PodSpecView) -> Iterator[Problem]:
+    for container in pod.containers():
+        if "imagePullPolicy" not in container.data:
+            continue
+        policy = container.image_pull_policy
+        if policy in PULL_POLICIES or policy in ("", None) or is_placeholder(policy):
+            continue
+        supported = ", ".join(f'"{p}"' for p in PULL_POLICIES)
+        yield Problem(
+            container.child("imagePullPolicy"),
+            f'{container.list_name}[{container.index}].imagePullPolicy: Unsupported value: "{policy}": '
+            f"supported values: {supported}",
+            anchor="value",
+        )

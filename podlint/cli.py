@@ -1,0 +1,144 @@
+"""The command line (typer): lint, rules, explain. Only argument handling lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from podlint import __version__
+
+app = typer.Typer(
+    name="podlint",
+    help="Lint Kubernetes manifests: what the API server rejects, and what it accepts but runs badly.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"podlint {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """podlint: a Kubernetes manifest linter."""
+
+
+def _usage_error(message: str) -> typer.Exit:
+    typer.echo(f"podlint: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+@app.command()
+def lint(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or - for standard input.")],
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    fail_on: Annotated[str, typer.Option(help="Exit 1 when a finding reaches this severity: "
+                                         "error, warning, info or never.")] = "warning",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
+) -> None:
+    """Lint manifests and report findings at file:line:column."""
+    from podlint.engine import Linter, Options, lint_sources
+    from podlint.findings import Severity
+    from podlint.report import FORMATS, Report, formatter
+    from podlint.sources import expand
+
+    if output_format not in FORMATS:
+        raise _usage_error(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
+    if fail_on not in FAIL_ON:
+        raise _usage_error(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+    threshold = None if fail_on == "never" else Severity.parse(fail_on)
+    linter = Linter(Options(debug=debug))
+    run = lint_sources(expand(paths), linter)
+    exit_code = run.exit_code(threshold)
+    report = Report(run.findings, run.summary, exit_code)
+    colour = output is None and output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = formatter(output_format)(report, colour)
+    if quiet and output_format == "text":
+        text = "".join(line + "\n" for line in text.splitlines()[:-1])
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _usage_error(f"cannot write {output}: {exc.strerror or exc}") from exc
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(exit_code)
+
+
+@app.command("rules")
+def rules_command() -> None:
+    """List the rule catalogue."""
+    from podlint.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    width = max(len(rule_id) for rule_id in catalogue)
+    for rule in catalogue.values():
+        fix = " (fixable)" if rule.fixable else ""
+        typer.echo(f"{rule.id:<{width}}  {rule.severity.label:<7}  {rule.profile:<7}  {rule.summary}{fix}")
+
+
+@app.command()
+def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, as `podlint rules` lists them.")]) -> None:
+    """Explain a rule: what it finds, why it matters, how to fix it, with examples."""
+    import difflib
+
+    from podlint.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    rule = catalogue.get(rule_id)
+    if rule is None:
+        close = difflib.get_close_matches(rule_id, list(catalogue), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise _usage_error(f"no rule {rule_id!r}{hint}; `podlint rules` lists them")
+    parts = [
+        f"{rule.id} ({rule.severity.label}, profile {rule.profile}{', fixable' if rule.fixable else ''})",
+        "",
+        rule.summary,
+        "",
+        "Why it matters:",
+        _indent(rule.why),
+        "",
+        "How to fix it:",
+        _indent(rule.fix),
+    ]
+    if rule.bad:
+        parts += ["", "Bad:", _indent(rule.bad)]
+    if rule.good:
+        parts += ["", "Good:", _indent(rule.good)]
+    if rule.references:
+        parts += ["", "References:", *(f"  {ref}" for ref in rule.references)]
+    typer.echo("\n".join(parts))
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" if line else "" for line in text.splitlines())
+
+
+def main() -> None:
+    """Console entry point: no traceback ever reaches the user."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # last resort: a bug, reported without a traceback
+        if "--debug" in sys.argv:
+            raise
+        print(f"podlint: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+              file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,177 @@
+"""Typed read-only views of a pod spec and its containers, with the API server's defaults.
+
+Checks read these instead of raw dicts, so Kubernetes defaulting lives here once
+(`../shared/docs/k8s-validation-notes.md` §2).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from podlint.findings import FieldPath, Span
+from podlint.objects import K8sObject
+from podlint.parse import Anchor
+
+
+class Role(enum.Enum):
+    APP = "app"
+    INIT = "init"
+    SIDECAR = "sidecar"  # an init container with restartPolicy: Always (native sidecar)
+    EPHEMERAL = "ephemeral"
+
+
+CONTAINER_LISTS = (("containers", Role.APP), ("initContainers", Role.INIT),
+                   ("ephemeralContainers", Role.EPHEMERAL))
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    repository: str
+    tag: str
+    digest: str
+
+    @property
+    def implicit_latest(self) -> bool:
+        """No tag and no digest: the runtime pulls `latest`."""
+        return not self.tag and not self.digest
+
+
+def parse_image(image: str) -> ImageRef:
+    """Split `[registry[:port]/]path[:tag][@digest]`; a registry port is not a tag."""
+    name, _, digest = image.partition("@")
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    if colon > slash:
+        return ImageRef(name[:colon], name[colon + 1:], digest)
+    return ImageRef(name, "", digest)
+
+
+def is_placeholder(value: object) -> bool:
+    """A value left for a template engine (`{{ .Values.x }}`, `${VAR}`): its real value is unknown."""
+    return isinstance(value, str) and ("{{" in value or "${" in value)
+
+
+def _str_list(value: Any) -> list[str] | None:
+    if not isinstance(value, list):
+        return None
+    return [item if isinstance(item, str) else str(item) for item in value]
+
+
+@dataclass(slots=True)
+class ContainerView:
+    pod: PodSpecView
+    path: FieldPath  # relative to the object
+    data: dict[str, Any]
+    role: Role
+    list_name: str
+    index: int
+
+    @property
+    def name(self) -> str:
+        value = self.data.get("name")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def image(self) -> str | None:
+        value = self.data.get("image")
+        return value if isinstance(value, str) else None
+
+    @property
+    def image_pull_policy(self) -> Any:
+        return self.data.get("imagePullPolicy")
+
+    @property
+    def effective_pull_policy(self) -> str:
+        """imagePullPolicy as the API server defaults it: Always for `latest` or no tag."""
+        policy = self.image_pull_policy
+        if isinstance(policy, str) and policy:
+            return policy
+        image = self.image
+        if image is None:
+            return "IfNotPresent"
+        ref = parse_image(image.strip())
+        return "Always" if ref.tag == "latest" or ref.implicit_latest else "IfNotPresent"
+
+    @property
+    def command(self) -> list[str] | None:
+        return _str_list(self.data.get("command"))
+
+    @property
+    def args(self) -> list[str] | None:
+        return _str_list(self.data.get("args"))
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        value = self.data.get("resources")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def restarts_always(self) -> bool:
+        """Whether the kubelet restarts this container whenever it exits, even with success."""
+        if self.role is Role.SIDECAR:
+            return True
+        if self.role is Role.APP:
+            return self.pod.restart_policy == "Always"
+        return False
+
+    def child(self, *parts: str | int) -> FieldPath:
+        return self.path + parts
+
+    def span(self, *parts: str | int, anchor: Anchor = "key") -> Span:
+        """Where a field of the container stands; no parts: the container's `- name:` line."""
+        return self.pod.obj.span(self.path + parts, anchor)
+
+    @property
+    def label(self) -> str:
+        return f"{self.role.value} container {self.name!r}" if self.name else f"{self.role.value} container"
+
+
+@dataclass(slots=True)
+class PodSpecView:
+    obj: K8sObject
+    path: FieldPath  # relative to the object
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, obj: K8sObject) -> PodSpecView | None:
+        path = obj.pod_spec_path
+        if path is None:
+            return None
+        return cls(obj, path, obj.get(path))
+
+    @property
+    def restart_policy(self) -> str:
+        value = self.data.get("restartPolicy")
+        return value if isinstance(value, str) and value else "Always"
+
+    @property
+    def host_network(self) -> bool:
+        return self.data.get("hostNetwork") is True
+
+    @property
+    def dns_policy(self) -> str:
+        value = self.data.get("dnsPolicy")
+        return value if isinstance(value, str) and value else "ClusterFirst"
+
+    def containers(self) -> Iterator[ContainerView]:
+        """Every container of the pod, in the API server's order: app, init, ephemeral."""
+        for list_name, role in CONTAINER_LISTS:
+            items = self.data.get(list_name)
+            if not isinstance(items, list):
+                continue
+            for index, item in enumerate(items):
+                if not isinstance(item, dict):
+                    continue
+                actual = role
+                if role is Role.INIT and item.get("restartPolicy") == "Always":
+                    actual = Role.SIDECAR
+                yield ContainerView(self, (*self.path, list_name, index), item, actual, list_name, index)
+
+    def child(self, *parts: str | int) -> FieldPath:
+        return self.path + parts
+
+    def span(self, *parts: str | int, anchor: Anchor = "key") -> Span:
+        return self.obj.span(self.path + parts, anchor)

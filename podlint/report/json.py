@@ -1,0 +1,42 @@
+"""`{"findings": [...], "summary": {...}}`: the machine-readable form of a run."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from podlint.findings import Finding
+from podlint.report import Report
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "file": finding.file,
+        "line": finding.span.line,
+        "column": finding.span.column,
+        "end_line": finding.span.end_line,
+        "end_column": finding.span.end_column,
+        "kind": finding.kind,
+        "name": finding.name,
+        "namespace": finding.namespace,
+        "path": finding.path,
+        "fixable": finding.fixable,
+    }
+
+
+def render(report: Report, colour: bool) -> str:
+    summary = report.summary
+    document = {
+        "findings": [finding_dict(finding) for finding in report.findings],
+        "summary": {
+            "files": summary.files,
+            "documents": summary.documents,
+            "errors": summary.errors,
+            "warnings": summary.warnings,
+            "infos": summary.infos,
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

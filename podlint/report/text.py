@@ -1,0 +1,33 @@
+"""`FILE:LINE:COL: SEVERITY rule-id message (kind/name)`, one per line, then a summary."""
+
+from __future__ import annotations
+
+from podlint.findings import Severity
+from podlint.report import Report
+
+_COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+_BOLD, _RESET = "\033[1m", "\033[0m"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def render(report: Report, colour: bool) -> str:
+    lines = []
+    for finding in report.findings:
+        severity = finding.severity.label
+        rule = finding.rule
+        if colour:
+            severity = f"{_COLOURS[finding.severity]}{severity}{_RESET}"
+            rule = f"{_BOLD}{rule}{_RESET}"
+        where = f"{finding.file}:{finding.span.line}:{finding.span.column}"
+        owner = f" ({finding.kind}/{finding.name})" if finding.kind else ""
+        lines.append(f"{where}: {severity} {rule} {finding.message}{owner}")
+    summary = report.summary
+    lines.append(
+        f"{_plural(summary.files, 'file')}, {_plural(summary.documents, 'document')}: "
+        f"{_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}, "
+        f"{_plural(summary.infos, 'info')}"
+    )
+    return "\n".join(lines) + "\n"
