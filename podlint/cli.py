@@ -50,6 +50,8 @@ def lint(
     fail_on: Annotated[str, typer.Option(help="Exit 1 when a finding reaches this severity: "
                                          "error, warning, info or never.")] = "warning",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")] = False,
+    kubernetes_version: Annotated[str | None, typer.Option(
+        "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
 ) -> None:
     """Lint manifests and report findings at file:line:column."""
@@ -63,7 +65,15 @@ def lint(
     if fail_on not in FAIL_ON:
         raise _usage_error(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
-    linter = Linter(Options(debug=debug))
+    options = Options(debug=debug)
+    if kubernetes_version is not None:
+        from podlint.versions import parse_version
+
+        try:
+            options.kubernetes_version = parse_version(kubernetes_version)
+        except ValueError as exc:
+            raise _usage_error(f"--kubernetes-version: {exc}") from None
+    linter = Linter(options)
     run = lint_sources(expand(paths), linter)
     exit_code = run.exit_code(threshold)
     report = Report(run.findings, run.summary, exit_code)

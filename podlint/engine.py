@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from podlint.catalogue import Rule, load_catalogue
-from podlint.checks import OBJECT_CHECKS, POD_CHECKS, Problem
+from podlint.checks import OBJECT_CHECKS, POD_CHECKS, Context, Problem
 from podlint.findings import Finding, Severity, Span, format_path
 from podlint.objects import K8sObject, objects_of
 from podlint.parse import ParseResult, parse_bytes, parse_text
 from podlint.podspec import PodSpecView
 from podlint.report import Summary
 from podlint.sources import Source, SourceError
+from podlint.versions import DEFAULT, Version
 
 # Rules emitted by reading rather than by a check.
 READING_RULES = ("parse-error", "duplicate-key", "unrendered-template", "yaml-tag", "read-error")
@@ -25,6 +26,8 @@ FAILED_READING = frozenset({"parse-error", "read-error", "yaml-tag"})
 class Options:
     disabled: frozenset[str] = frozenset()
     severities: dict[str, Severity] = field(default_factory=dict)
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    kubernetes_version: Version = DEFAULT
     debug: bool = False
 
 
@@ -44,6 +47,7 @@ class Linter:
         self.options = options or Options()
         self.catalogue: dict[str, Rule] = load_catalogue()
         disabled = self.options.disabled
+        self.context = Context(self.options.kubernetes_version, self.options.rule_options)
         self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id not in disabled]
         self.object_checks = [(rule_id, fn) for rule_id, fn in sorted(OBJECT_CHECKS.items())
                               if rule_id not in disabled]
@@ -85,10 +89,10 @@ class Linter:
                 self._collect(rule_id, obj, pod_fn, pod, findings, result)
         return findings
 
-    def _collect(self, rule_id: str, obj: K8sObject, check: Callable[[Any], Iterable[Problem]], view: Any,
-                 findings: list[Finding], result: FileResult) -> None:
+    def _collect(self, rule_id: str, obj: K8sObject, check: Callable[[Any, Context], Iterable[Problem]],
+                 view: Any, findings: list[Finding], result: FileResult) -> None:
         try:
-            problems = list(check(view))
+            problems = list(check(view, self.context))
         except Exception as exc:  # a bug in one rule must not cost the rest of the run
             result.internal_error = True
             detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"

@@ -8,13 +8,14 @@ Importing this package imports every check module, which fills the registries.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from podlint.findings import FieldPath, Fix
 from podlint.objects import K8sObject
 from podlint.parse import Anchor
 from podlint.podspec import PodSpecView
+from podlint.versions import DEFAULT, Version
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +26,19 @@ class Problem:
     fix: Fix | None = None
 
 
-PodCheck = Callable[[PodSpecView], Iterable[Problem]]
-ObjectCheck = Callable[[K8sObject], Iterable[Problem]]
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a check may know beyond the object: the target cluster and the rule's options."""
+
+    kubernetes_version: Version = DEFAULT
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def option(self, rule_id: str, name: str, default: Any) -> Any:
+        return self.rule_options.get(rule_id, {}).get(name, default)
+
+
+PodCheck = Callable[[PodSpecView, Context], Iterable[Problem]]
+ObjectCheck = Callable[[K8sObject, Context], Iterable[Problem]]
 
 POD_CHECKS: dict[str, PodCheck] = {}
 OBJECT_CHECKS: dict[str, ObjectCheck] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podlint.checks import Problem, pod_check
+from podlint.checks import Context, Problem, pod_check
 from podlint.podspec import ContainerView, PodSpecView, parse_image
 
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox sh"})
@@ -121,7 +121,7 @@ def _describe(argv: list[str]) -> str:
 
 
 @pod_check("exiting-command")
-def exiting_command(pod: PodSpecView) -> Iterator[Problem]:
+def exiting_command(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in pod.containers():
         if not container.restarts_always or container.data.get("stdin") or container.data.get("tty"):
             continue
@@ -148,7 +148,7 @@ def exiting_command(pod: PodSpecView) -> Iterator[Problem]:
 
 
 @pod_check("shell-without-c")
-def shell_without_c(pod: PodSpecView) -> Iterator[Problem]:
+def shell_without_c(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in pod.containers():
         found = argv_of(container)
         if found is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podlint.checks import Problem, pod_check
+from podlint.checks import Context, Problem, pod_check
 from podlint.podspec import PodSpecView, Role
 
 # Fields the API server forbids on init containers that are not native sidecars.
@@ -12,7 +12,7 @@ SIDECAR_ONLY_FIELDS = ("livenessProbe", "readinessProbe", "startupProbe", "lifec
 
 
 @pod_check("duplicate-container-name")
-def duplicate_container_name(pod: PodSpecView) -> Iterator[Problem]:
+def duplicate_container_name(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     # Names are unique across containers, initContainers and ephemeralContainers; the API
     # server reports the later one, in that order.
     seen: dict[str, str] = {}
@@ -31,7 +31,7 @@ def duplicate_container_name(pod: PodSpecView) -> Iterator[Problem]:
 
 
 @pod_check("init-container-probe")
-def init_container_probe(pod: PodSpecView) -> Iterator[Problem]:
+def init_container_probe(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in pod.containers():
         if container.role is not Role.INIT:
             continue

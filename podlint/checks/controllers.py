@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from podlint.checks import Problem, object_check, pod_check
+from podlint.checks import Context, Problem, object_check, pod_check
 from podlint.objects import LONG_RUNNING_CONTROLLERS, RUN_TO_COMPLETION, K8sObject
 from podlint.podspec import PodSpecView
 
 
 @pod_check("invalid-restart-policy")
-def invalid_restart_policy(pod: PodSpecView) -> Iterator[Problem]:
+def invalid_restart_policy(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     kind = pod.obj.kind
     value = pod.data.get("restartPolicy")
     if kind in LONG_RUNNING_CONTROLLERS:
@@ -67,7 +67,7 @@ def _is_empty_selector(selector: dict[str, Any]) -> bool:
 
 
 @object_check("selector-mismatch")
-def selector_mismatch(obj: K8sObject) -> Iterator[Problem]:
+def selector_mismatch(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     kind = obj.kind
     selector = obj.get(("spec", "selector"))
     if kind == "Job":

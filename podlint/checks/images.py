@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podlint.checks import Problem, pod_check
+from podlint.checks import Context, Problem, pod_check
 from podlint.podspec import PodSpecView, is_placeholder, parse_image
 
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 
 
 @pod_check("image-latest-tag")
-def image_latest_tag(pod: PodSpecView) -> Iterator[Problem]:
+def image_latest_tag(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in pod.containers():
         image = container.image
         if not image or is_placeholder(image):
@@ -30,7 +30,7 @@ def image_latest_tag(pod: PodSpecView) -> Iterator[Problem]:
 
 
 @pod_check("invalid-image-pull-policy")
-def invalid_image_pull_policy(pod: PodSpecView) -> Iterator[Problem]:
+def invalid_image_pull_policy(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in pod.containers():
         if "imagePullPolicy" not in container.data:
             continue

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podlint.checks import Problem, pod_check
+from podlint.checks import Context, Problem, pod_check
 from podlint.podspec import PodSpecView
 
 
 @pod_check("host-network-dns-policy")
-def host_network_dns_policy(pod: PodSpecView) -> Iterator[Problem]:
+def host_network_dns_policy(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     # An explicit Default or None is a deliberate choice; only the implicit ClusterFirst
     # silently falls back to the node's resolver when the pod uses the host network.
     if not pod.host_network or pod.dns_policy != "ClusterFirst":

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podlint.checks import Problem, pod_check
+from podlint.checks import Context, Problem, pod_check
 from podlint.podspec import PodSpecView, Role
 from podlint.quantity import parse_quantity
 
-REQUIRED_LIMITS = ("cpu", "memory")
+REQUIRED_LIMITS = ("cpu", "memory")  # the default of the rule option `require`
 
 
 @pod_check("missing-resource-limits")
-def missing_resource_limits(pod: PodSpecView) -> Iterator[Problem]:
+def missing_resource_limits(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in pod.containers():
         if container.role is Role.EPHEMERAL:  # ephemeral containers may not set resources
             continue
         limits = container.resources.get("limits")
         limits = limits if isinstance(limits, dict) else {}
-        missing = [name for name in REQUIRED_LIMITS if limits.get(name) in (None, "")]
+        required = ctx.option("missing-resource-limits", "require", REQUIRED_LIMITS)
+        missing = [name for name in required if limits.get(name) in (None, "")]
         if missing:
             yield Problem(
                 container.path,
@@ -27,7 +28,7 @@ def missing_resource_limits(pod: PodSpecView) -> Iterator[Problem]:
 
 
 @pod_check("requests-exceed-limits")
-def requests_exceed_limits(pod: PodSpecView) -> Iterator[Problem]:
+def requests_exceed_limits(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in pod.containers():
         requests = container.resources.get("requests")
         limits = container.resources.get("limits")
