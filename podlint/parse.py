@@ -9,6 +9,7 @@ Positions are looked up lazily from the node tree (`Document.span`): only findin
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -81,10 +82,35 @@ GoYamlResolver.add_implicit_resolver(_MERGE, re.compile(r"^<<$"), ["<"])
 GoYamlResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
 
+# Plain scalar -> tag, shared by every composer of the process: the same keys and values
+# (`name`, `image`, `80`, `true`) recur in every manifest, and the tag depends on the text alone.
+_PLAIN_TAG_CACHE: dict[str, str] = {}
+_CACHE_MAX_ENTRIES = 50_000
+_CACHE_MAX_LENGTH = 64
+
+
 class _Composer(_Parser, GoYamlResolver):
     def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
         GoYamlResolver.__init__(self)
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        """The implicit tag of a node; libyaml calls this once per node, so it must be cheap.
+
+        The same answers as BaseResolver.resolve (we have no path resolvers): a quoted scalar
+        is a string, a plain one is typed by its text alone, a collection by its kind.
+        `implicit` is (plain, quoted) for a scalar and a bool for a collection.
+        """
+        if kind is not ScalarNode:
+            return _SEQ if kind is SequenceNode else _MAP
+        if not implicit[0]:
+            return _STR
+        tag = _PLAIN_TAG_CACHE.get(value)
+        if tag is None:
+            tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+            if len(value) <= _CACHE_MAX_LENGTH and len(_PLAIN_TAG_CACHE) < _CACHE_MAX_ENTRIES:
+                _PLAIN_TAG_CACHE[value] = tag
+        return tag
 
 
 def _to_int(text: str) -> int | None:
@@ -251,6 +277,8 @@ class _Converter:
         if depth > MAX_DEPTH:
             raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", node)
         tag = node.tag
+        if tag == _STR and isinstance(node, ScalarNode):  # most nodes: nothing to convert or check
+            return node.value
         if tag not in _PLAIN_TAGS:
             self._report("yaml-tag", Severity.ERROR,
                          f"tag {tag!r} is not allowed: manifests are plain data, and podlint "
@@ -266,10 +294,21 @@ class _Converter:
             return self._mapping(node, depth)
         return None  # pragma: no cover - composer yields only the three node kinds
 
+    def _report_duplicate(self, key: str, node: Node) -> None:
+        self._report("duplicate-key", Severity.ERROR,
+                     f"duplicate key {key!r}: the API server rejects it (strict decoding) "
+                     "or keeps only the last value", node)
+
     def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         merges: list[Node] = []
         for key_node, value_node in node.value:
+            if key_node.tag == _STR and isinstance(key_node, ScalarNode):  # most keys
+                key = key_node.value
+                if key in out:
+                    self._report_duplicate(key, key_node)
+                out[key] = self.convert(value_node, depth + 1)
+                continue
             if isinstance(key_node, ScalarNode) and key_node.tag == _MERGE:
                 merges.extend(value_node.value if isinstance(value_node, SequenceNode) else [value_node])
                 continue
@@ -279,9 +318,7 @@ class _Converter:
                 continue
             key = key_text(_scalar_value(key_node))
             if key in out:
-                self._report("duplicate-key", Severity.ERROR,
-                             f"duplicate key {key!r}: the API server rejects it (strict decoding) "
-                             "or keeps only the last value", key_node)
+                self._report_duplicate(key, key_node)
             out[key] = self.convert(value_node, depth + 1)
         for source in merges:
             merged = self.convert(source, depth + 1)
@@ -305,6 +342,7 @@ _TEMPLATE = re.compile(r"\{\{.*?\}\}")
 _LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 _DEEP_INDENT = re.compile(r"^ {2500,}\S", re.MULTILINE)
 _DASH_RUN = re.compile(r"(?:[-?][ \t]+){2500,}")
+_DEEP_SPACES = " " * 2500
 
 
 def _error(file: str, message: str, line: int, column: int, rule: str = "parse-error") -> Finding:
@@ -332,13 +370,22 @@ def decode(raw: bytes, file: str) -> tuple[str | None, Finding | None]:
                             line, column)
 
 
+def _may_nest_deeply(text: str) -> bool:
+    """Whether `text` could nest 2,500 levels: flow brackets, deep indents or `- - -` runs.
+
+    Each regex runs only where a count or substring test (fast, in C) says it could match.
+    """
+    return (text.count("[") + text.count("{") >= 2500
+            or (_DEEP_SPACES in text and _DEEP_INDENT.search(text) is not None)
+            or (text.count("-") + text.count("?") >= 2500 and _DASH_RUN.search(text) is not None))
+
+
 def _too_deep(text: str) -> tuple[int, int] | None:
     """Where nesting exceeds MAX_DEPTH, for inputs that could overflow libyaml's C recursion.
 
     A cheap test picks the rare suspicious input; only that one pays for an event scan.
     """
-    if (text.count("[") + text.count("{") < 2500 and not _DEEP_INDENT.search(text)
-            and not _DASH_RUN.search(text)):
+    if not _may_nest_deeply(text):
         return None
     depth = 0
     try:
@@ -355,26 +402,46 @@ def _too_deep(text: str) -> tuple[int, int] | None:
     return None
 
 
+class _LineIndex:
+    """A text's lines and the lines of its `---` separators: only recovery from a syntax
+    error needs them, so they are computed on first use (most files never pay)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+    @functools.cached_property
+    def separators(self) -> list[int]:
+        found, line, position = [], 0, 0
+        for match in _DOC_START.finditer(self.text):  # counted on from the last one: linear time
+            line += self.text.count("\n", position, match.start())
+            position = match.start()
+            found.append(line)
+        return found
+
+
 def parse_text(text: str, file: str) -> ParseResult:
     """Every document of a YAML or JSON text, with reading problems as findings.
 
     A syntax error costs only the document it is in: reading resumes at the next `---`.
     """
     result = ParseResult()
-    lines = text.split("\n")
-    separators = [text.count("\n", 0, match.start()) for match in _DOC_START.finditer(text)]
+    index = _LineIndex(text)
     offset = 0
     budget = len(text) + _ALIAS_SLACK
     while offset >= 0:
-        chunk = text if offset == 0 else "\n".join(lines[offset:])
+        chunk = text if offset == 0 else "\n".join(index.lines[offset:])
         deep = _too_deep(chunk)
         if deep is not None:
             line, column = deep
             result.findings.append(_error(file, f"nesting deeper than {MAX_DEPTH} levels",
                                           line + 1 + offset, column + 1))
-            offset = _resume_line(lines, separators, offset, line + offset)
+            offset = _resume_line(index, offset, line + offset)
             continue
-        offset = _compose_all(chunk, file, offset, budget, result, lines, separators)
+        offset = _compose_all(chunk, file, offset, budget, result, index)
     if any(f.rule == "parse-error" for f in result.findings):
         match = _TEMPLATE.search(text)
         if match is not None:
@@ -386,20 +453,20 @@ def parse_text(text: str, file: str) -> ParseResult:
     return result
 
 
-def _resume_line(lines: list[str], separators: list[int], failed_from: int, problem_line: int) -> int:
+def _resume_line(index: _LineIndex, failed_from: int, problem_line: int) -> int:
     """The line of the `---` that starts the document after the one that failed, or -1.
 
     `failed_from` is where the failing document's text begins (after the last good one): if
     content stands before the next separator, that separator ends the failing document;
     otherwise the failing document starts with it and the one after is the place to resume.
     """
-    following = [line for line in separators if line >= failed_from]
+    following = [line for line in index.separators if line >= failed_from]
     if not following:
         return -1
     first = following[0]
     content_before = any(
         stripped and not stripped.startswith("#")
-        for stripped in (line.strip() for line in lines[failed_from:first])
+        for stripped in (line.strip() for line in index.lines[failed_from:first])
     )
     if content_before:
         return first
@@ -407,7 +474,7 @@ def _resume_line(lines: list[str], separators: list[int], failed_from: int, prob
 
 
 def _compose_all(chunk: str, file: str, line_offset: int, budget: int, result: ParseResult,
-                 lines: list[str], separators: list[int]) -> int:
+                 index: _LineIndex) -> int:
     """Compose the documents of `chunk`; on a syntax error, report it and return where to resume (or -1)."""
     composer = _Composer(chunk)
     failed_from = line_offset
@@ -426,7 +493,7 @@ def _compose_all(chunk: str, file: str, line_offset: int, budget: int, result: P
             result.documents.append(Document(file, len(result.documents), data, root, line_offset))
             failed_from = root.end_mark.line + line_offset
     except yaml.MarkedYAMLError as exc:
-        resume = _resume_line(lines, separators, failed_from, 0)
+        resume = _resume_line(index, failed_from, 0)
         mark = exc.problem_mark or exc.context_mark
         # libyaml may notice an unclosed bracket or quote documents later: point at its opening.
         if (mark is not None and resume >= 0 and mark.line + line_offset >= resume

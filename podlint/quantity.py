@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from fractions import Fraction
 
@@ -27,6 +28,11 @@ def parse_quantity(value: object) -> Fraction | None:
         return Fraction(value) if value == value and abs(value) != float("inf") else None
     if not isinstance(value, str):
         return None
+    return _parse_text(value)
+
+
+@functools.lru_cache(maxsize=4096)  # manifests repeat a few quantities (`100m`, `64Mi`) many times
+def _parse_text(value: str) -> Fraction | None:
     match = _QUANTITY.match(value.strip())
     if match is None:
         return None

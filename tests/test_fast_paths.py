@@ -1,0 +1,73 @@
+"""The reader's shortcuts give exactly the answers of the slow paths they replace."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from podlint.parse import (
+    _DASH_RUN,
+    _DEEP_INDENT,
+    _DOC_START,
+    GoYamlResolver,
+    _Composer,
+    _LineIndex,
+    _may_nest_deeply,
+    parse_text,
+)
+
+_STR = "tag:yaml.org,2002:str"
+# Characters that decide how YAML 1.1 types a plain scalar.
+scalars = st.text(alphabet="0123456789abcdefnoxyENOTY.+-_:~<", max_size=12)
+
+
+@given(scalars)
+def test_cached_resolution_matches_the_resolver(value: str) -> None:
+    expected = GoYamlResolver().resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    composer = _Composer("")
+    try:
+        first = composer.resolve(ScalarNode, value, (True, False))
+        cached = composer.resolve(ScalarNode, value, (True, False))
+    finally:
+        composer.dispose()
+    assert first == cached == expected
+
+
+def test_quoted_scalars_and_collections_keep_their_default_tags() -> None:
+    composer = _Composer("")
+    try:
+        assert composer.resolve(ScalarNode, "true", (False, True)) == _STR
+        assert composer.resolve(SequenceNode, None, True) == "tag:yaml.org,2002:seq"
+        assert composer.resolve(MappingNode, None, True) == "tag:yaml.org,2002:map"
+    finally:
+        composer.dispose()
+
+
+def test_values_read_the_same_with_a_warm_cache() -> None:
+    text = "a: yes\nb: '8080'\nc: 8080\nd: 0755\ne: ~\nf: name\n"
+    assert parse_text(text, "t.yaml").documents[0].data == parse_text(text, "t.yaml").documents[0].data == {
+        "a": True, "b": "8080", "c": 8080, "d": 493, "e": None, "f": "name"}
+
+
+def _regex_gate(text: str) -> bool:
+    return (text.count("[") + text.count("{") >= 2500 or _DEEP_INDENT.search(text) is not None
+            or _DASH_RUN.search(text) is not None)
+
+
+@given(st.sampled_from([" " * 2500 + "x", " " * 2499 + "x", "a:\n" + " " * 2600 + "b: 1\n", " " * 3000,
+                        "- " * 2500 + "x", "-\t" * 2500, "? " * 2499 + "-  x", "- " * 2499, "[" * 2500,
+                        "{" * 1250 + "[" * 1250, "kind: Pod\n" * 300]),
+       st.text(alphabet=" -?\t\nab[{", max_size=50))
+def test_cheap_depth_gate_agrees_with_the_regexes(suspect: str, noise: str) -> None:
+    for text in (suspect, noise + suspect, suspect + noise, noise):
+        assert _may_nest_deeply(text) == _regex_gate(text), repr(text[:40])
+
+
+@given(st.lists(st.sampled_from(["---", "--- # x", "...", "a: 1", "  b: ---", "", "----", "- x"]), max_size=40))
+def test_separator_lines_match_a_direct_count(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    expected = [text.count("\n", 0, match.start()) for match in re.finditer(_DOC_START, text)]
+    assert _LineIndex(text).separators == expected
