@@ -1,3 +1,3 @@
-from podlint.cli import main
+from podlint.entry import main
 
 main()

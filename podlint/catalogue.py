@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +45,14 @@ class Rule:
 
 
 def data_dir(name: str) -> Path:
-    """A shipped data folder: inside the installed wheel, or at the top of a checkout."""
-    packaged = resources.files("podlint") / "_data" / name
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / name
+    """A shipped data folder: inside the installed wheel, or at the top of a checkout.
+
+    A plain path beside this file, not importlib.resources: that import alone costs more
+    than a one-file lint (zipfile, tempfile, shutil), and podlint is never run from a zip.
+    """
+    package = Path(__file__).resolve().parent
+    packaged = package / "_data" / name
+    return packaged if packaged.is_dir() else package.parent / name
 
 
 def _rule_from(data: Any, origin: str) -> Rule:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from podlint import __version__
+from podlint.command import LintRequest, UsageError, report_usage_error, run_lint
+from podlint.entry import main
+
+__all__ = ["app", "main"]
 
 app = typer.Typer(
     name="podlint",
@@ -19,8 +21,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-FAIL_ON = ("error", "warning", "info", "never")
 
 
 def _version(value: bool) -> None:
@@ -38,10 +38,11 @@ def _root(
 
 
 def _usage_error(message: str) -> typer.Exit:
-    typer.echo(f"podlint: error: {message}", err=True)
-    return typer.Exit(2)
+    return typer.Exit(report_usage_error(UsageError(message)))
 
 
+# `podlint lint` usually starts through entry.py's fast path, which reads these same options
+# without importing typer; tests/test_entry.py keeps the two in step.
 @app.command()
 def lint(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or - for standard input.")],
@@ -53,41 +54,16 @@ def lint(
     kubernetes_version: Annotated[str | None, typer.Option(
         "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes; 0: one per core for a large "
+                                      "input, a single one for a small input.")] = 0,
 ) -> None:
     """Lint manifests and report findings at file:line:column."""
-    from podlint.engine import Linter, Options, lint_sources
-    from podlint.findings import Severity
-    from podlint.report import FORMATS, Report, formatter
-    from podlint.sources import expand
-
-    if output_format not in FORMATS:
-        raise _usage_error(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
-    if fail_on not in FAIL_ON:
-        raise _usage_error(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
-    threshold = None if fail_on == "never" else Severity.parse(fail_on)
-    options = Options(debug=debug)
-    if kubernetes_version is not None:
-        from podlint.versions import parse_version
-
-        try:
-            options.kubernetes_version = parse_version(kubernetes_version)
-        except ValueError as exc:
-            raise _usage_error(f"--kubernetes-version: {exc}") from None
-    linter = Linter(options)
-    run = lint_sources(expand(paths), linter)
-    exit_code = run.exit_code(threshold)
-    report = Report(run.findings, run.summary, exit_code)
-    colour = output is None and output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = formatter(output_format)(report, colour)
-    if quiet and output_format == "text":
-        text = "".join(line + "\n" for line in text.splitlines()[:-1])
-    if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise _usage_error(f"cannot write {output}: {exc.strerror or exc}") from exc
-    else:
-        sys.stdout.write(text)
+    request = LintRequest(paths=paths, output_format=output_format, output=output, fail_on=fail_on, quiet=quiet,
+                          kubernetes_version=kubernetes_version, debug=debug, jobs=jobs)
+    try:
+        exit_code = run_lint(request)
+    except UsageError as error:
+        raise typer.Exit(report_usage_error(error)) from None
     raise typer.Exit(exit_code)
 
 
@@ -138,17 +114,3 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, as `podlint 
 
 def _indent(text: str) -> str:
     return "\n".join(f"  {line}" if line else "" for line in text.splitlines())
-
-
-def main() -> None:
-    """Console entry point: no traceback ever reaches the user."""
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:  # last resort: a bug, reported without a traceback
-        if "--debug" in sys.argv:
-            raise
-        print(f"podlint: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
-              file=sys.stderr)
-        sys.exit(2)

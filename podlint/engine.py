@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from podlint.parse import ParseResult, parse_bytes, parse_text
 from podlint.podspec import PodSpecView
 from podlint.report import Summary
 from podlint.sources import Source, SourceError
+from podlint.stages import RUN_STAGES
 from podlint.versions import DEFAULT, Version
 
 # Rules emitted by reading rather than by a check.
@@ -33,11 +33,14 @@ class Options:
 
 @dataclass(slots=True)
 class FileResult:
+    """What linting one file yields; small and picklable, since a worker process may send it."""
+
     findings: list[Finding] = field(default_factory=list)
     documents: int = 0
     objects: int = 0
     read_failed: bool = False
     internal_error: bool = False
+    facts: list[tuple[int, Any]] = field(default_factory=list)  # (index of the run stage, its fact)
 
 
 class Linter:
@@ -51,6 +54,7 @@ class Linter:
         self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id not in disabled]
         self.object_checks = [(rule_id, fn) for rule_id, fn in sorted(OBJECT_CHECKS.items())
                               if rule_id not in disabled]
+        self.run_stages = list(RUN_STAGES)
 
     def severity_of(self, rule_id: str) -> Severity:
         if rule_id in self.options.severities:
@@ -77,7 +81,43 @@ class Linter:
             for obj in objects_of(document):
                 result.objects += 1
                 result.findings.extend(self.lint_object(obj, result))
+                self._collect_facts(obj, result)
         return result
+
+    def _collect_facts(self, obj: K8sObject, result: FileResult) -> None:
+        for index, stage in enumerate(self.run_stages):
+            try:
+                fact = stage.collect(obj)
+            except Exception as exc:
+                result.internal_error = True
+                message = self._crash(f"run stage {stage.name} failed on this object", exc)
+                result.findings.append(self.finding(obj, Problem((), message), "internal-error"))
+                continue
+            if fact is not None:
+                result.facts.append((index, fact))
+
+    def finish_run(self, facts: list[tuple[int, Any]]) -> tuple[list[Finding], bool]:
+        """The findings of the whole-run stages, from the facts of every file in input order."""
+        findings: list[Finding] = []
+        crashed = False
+        for index, stage in enumerate(self.run_stages):
+            try:
+                findings.extend(stage.finish([fact for owner, fact in facts if owner == index], self))
+            except Exception as exc:
+                crashed = True
+                findings.append(Finding("internal-error", self.severity_of("internal-error"),
+                                        self._crash(f"run stage {stage.name} failed", exc), "<run>",
+                                        Span.point(1, 1)))
+        return findings, crashed
+
+    def _crash(self, what: str, exc: Exception) -> str:
+        if self.options.debug:
+            import traceback
+
+            detail = traceback.format_exc()
+        else:
+            detail = f"{type(exc).__name__}: {exc}"
+        return f"{what} ({detail}); please report it with the manifest"
 
     def lint_object(self, obj: K8sObject, result: FileResult) -> Iterable[Finding]:
         findings: list[Finding] = []
@@ -95,10 +135,8 @@ class Linter:
             problems = list(check(view, self.context))
         except Exception as exc:  # a bug in one rule must not cost the rest of the run
             result.internal_error = True
-            detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
-            findings.append(self.finding(
-                obj, Problem((), f"rule {rule_id} failed on this object ({detail}); "
-                             "please report it with the manifest"), "internal-error"))
+            message = self._crash(f"rule {rule_id} failed on this object", exc)
+            findings.append(self.finding(obj, Problem((), message), "internal-error"))
             return
         findings.extend(self.finding(obj, problem, rule_id) for problem in problems)
 
@@ -135,31 +173,53 @@ class RunResult:
         return 0
 
 
-def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunResult:
+def lint_file(item: Source | SourceError, linter: Linter) -> FileResult:
+    """One input, read and linted; a problem reading it is a finding, never an exception."""
+    if isinstance(item, SourceError):
+        result = FileResult(read_failed=True)
+        if "read-error" not in linter.options.disabled:
+            result.findings.append(Finding("read-error", linter.severity_of("read-error"), item.message,
+                                           item.name, Span.point(1, 1)))
+        return result
+    try:
+        raw = item.read()
+    except OSError as exc:
+        return FileResult([Finding("read-error", linter.severity_of("read-error"),
+                                   f"cannot read: {exc.strerror or exc}", item.name, Span.point(1, 1))],
+                          read_failed=True)
+    return linter.lint_bytes(raw, item.name)
+
+
+def lint_sources(items: Iterable[Source | SourceError], linter: Linter, jobs: int | None = 1) -> RunResult:
+    """Lint every input: in this process (`jobs` 1), or spread over `jobs` worker processes
+    (None: as many as cores for a large input, see parallel.py). The result is the same.
+
+    Per-file work happens wherever the file is linted; what spans files (summary, run stages,
+    the final order) happens here, in this process, after every file.
+    """
+    results: Iterable[FileResult]
+    if jobs == 1:
+        results = (lint_file(item, linter) for item in items)
+    else:
+        from podlint.parallel import choose_jobs, lint_files
+
+        inputs = list(items)
+        results = lint_files(inputs, linter, choose_jobs(inputs) if jobs is None else jobs)
     findings: list[Finding] = []
     summary = Summary()
     run = RunResult(findings, summary)
-    for item in items:
+    facts: list[tuple[int, Any]] = []
+    for result in results:
         summary.files += 1
-        if isinstance(item, SourceError):
-            if "read-error" not in linter.options.disabled:
-                findings.append(Finding("read-error", linter.severity_of("read-error"), item.message,
-                                        item.name, Span.point(1, 1)))
-            run.read_failed = True
-            continue
-        try:
-            raw = item.read()
-        except OSError as exc:
-            findings.append(Finding("read-error", linter.severity_of("read-error"),
-                                    f"cannot read: {exc.strerror or exc}", item.name, Span.point(1, 1)))
-            run.read_failed = True
-            continue
-        result = linter.lint_bytes(raw, item.name)
         summary.documents += result.documents
         summary.objects += result.objects
         findings.extend(result.findings)
+        facts.extend(result.facts)
         run.read_failed |= result.read_failed
         run.internal_error |= result.internal_error
+    stage_findings, crashed = linter.finish_run(facts)
+    findings.extend(stage_findings)
+    run.internal_error |= crashed
     findings.sort(key=Finding.sort_key)
     summary.count(findings)
     return run

@@ -1,0 +1,77 @@
+"""The console entry point: `podlint lint ...` starts without typer; typer serves the rest.
+
+Importing typer (with the click and pydantic it loads) takes ~0.1 s, more than linting a
+file does, and `podlint lint` runs on every commit and every save in an editor. So the
+command lines of `podlint lint` are read here with argparse (in the standard library,
+cheap to import), and everything else goes to the typer app in `cli.py`: other commands,
+`--help`, and any option this parser does not know or cannot read, so typer prints the help
+and the errors. Both parsers build the same `LintRequest` for the same `run_lint`;
+tests/test_entry.py checks that they read every command line alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from podlint.command import LintRequest, UsageError, report_usage_error, run_lint
+
+
+class _NotFast(Exception):
+    """A command line for typer to read."""
+
+
+class _LintParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _NotFast(message)
+
+
+def _lint_parser() -> argparse.ArgumentParser:
+    # Options left out take LintRequest's defaults (SUPPRESS: absent from the namespace).
+    parser = _LintParser(prog="podlint lint", add_help=False, allow_abbrev=False, exit_on_error=False,
+                         argument_default=argparse.SUPPRESS)
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("-f", "--format", dest="output_format")
+    parser.add_argument("-o", "--output", type=Path)
+    parser.add_argument("--fail-on", dest="fail_on")
+    parser.add_argument("-q", "--quiet", action="store_true")
+    parser.add_argument("--kubernetes-version", dest="kubernetes_version")
+    parser.add_argument("--debug", action=argparse.BooleanOptionalAction)
+    parser.add_argument("-j", "--jobs", type=int)
+    return parser
+
+
+def fast_lint_request(args: list[str]) -> LintRequest | None:
+    """The request of `podlint ARGS` when it is a `lint` this parser reads; None otherwise."""
+    if not args or args[0] != "lint":
+        return None
+    try:
+        namespace = _lint_parser().parse_intermixed_args(args[1:])
+    except (_NotFast, argparse.ArgumentError):
+        return None
+    return LintRequest(**vars(namespace))
+
+
+def main() -> None:
+    """Console entry point: no traceback ever reaches the user."""
+    try:
+        request = fast_lint_request(sys.argv[1:])
+        if request is None:
+            from podlint.cli import app
+
+            app()
+            return
+        try:
+            exit_code = run_lint(request)
+        except UsageError as error:
+            exit_code = report_usage_error(error)
+        sys.exit(exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # last resort: a bug, reported without a traceback
+        if "--debug" in sys.argv:
+            raise
+        print(f"podlint: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+              file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,176 @@
+"""`--jobs`: worker processes give the output of one process, byte for byte, in the same order."""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import podlint.engine
+import podlint.parallel
+from podlint.engine import Linter, RunResult, lint_sources
+from podlint.findings import Finding, Severity, Span
+from podlint.objects import K8sObject
+from podlint.report import Report, formatter
+from podlint.sources import Source, SourceError, expand
+from tests.conftest import CORPUS, ROOT, TESTS
+
+POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+spec:
+  containers:
+    - name: app
+      image: {image}
+      resources:
+        limits: {{cpu: 100m, memory: 64Mi}}
+"""
+
+
+def rendered(run: RunResult) -> tuple[str, str]:
+    report = Report(run.findings, run.summary, 0)
+    return formatter("json")(report, False), formatter("text")(report, False)
+
+
+def pods(folder: Path, count: int, names: Iterable[str] | None = None) -> list[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    names = list(names or (f"pod-{index}" for index in range(count)))
+    for index, name in enumerate(names):
+        image = "nginx" if index % 3 == 0 else "nginx:1.27.3"  # every third file has a finding
+        (folder / f"{index:03d}.yaml").write_text(POD.format(name=name, image=image))
+    return [str(folder)]
+
+
+def test_parallel_run_matches_serial_run_exactly(tmp_path: Path) -> None:
+    """Real manifests, rule fixtures (broken YAML included), a missing path: the same report."""
+    paths = [str(TESTS / "rules"), str(tmp_path / "missing.yaml"), *pods(tmp_path / "pods", 30)]
+    if CORPUS.is_dir():
+        paths.append(str(CORPUS / "k8s-examples"))
+    serial = lint_sources(expand(paths), Linter(), jobs=1)
+    parallel = lint_sources(expand(paths), Linter(), jobs=2)
+    assert serial.summary.files > 50 and serial.read_failed
+    assert rendered(parallel) == rendered(serial)
+    assert (parallel.read_failed, parallel.internal_error) == (serial.read_failed, serial.internal_error)
+
+
+def test_standard_input_is_read_by_the_main_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stdin = POD.format(name="from-stdin", image="redis")
+    paths = [*pods(tmp_path / "a", 10), "-", *pods(tmp_path / "b", 10)]
+    runs = []
+    for jobs in (1, 2):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+        runs.append(lint_sources(expand(paths), Linter(), jobs=jobs))
+    assert any(finding.file == "<stdin>" for finding in runs[0].findings)
+    assert rendered(runs[1]) == rendered(runs[0])
+
+
+def test_cli_output_is_byte_identical(tmp_path: Path) -> None:
+    folder = pods(tmp_path, 40)[0]
+    outputs = [subprocess.run([sys.executable, "-m", "podlint", "lint", "-f", output_format, "--jobs", jobs, folder],
+                              capture_output=True, cwd=ROOT, timeout=120)
+               for output_format in ("json", "text") for jobs in ("1", "2")]
+    assert [output.returncode for output in outputs] == [1, 1, 1, 1]
+    assert outputs[0].stdout == outputs[1].stdout and outputs[2].stdout == outputs[3].stdout
+    assert b"image-latest-tag" in outputs[2].stdout
+
+
+def test_default_jobs_follow_input_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(podlint.parallel, "available_cores", lambda: 4)
+    small = list(expand(pods(tmp_path / "small", 5)))
+    assert podlint.parallel.choose_jobs(small) == 1
+    big = tmp_path / "big.yaml"
+    big.write_text("---\n".join([POD.format(name="p", image="nginx:1.27.3")] * 6000))
+    assert big.stat().st_size >= podlint.parallel.PARALLEL_MIN_BYTES
+    assert podlint.parallel.choose_jobs([*small, Source(str(big), big)]) == 4
+    monkeypatch.setattr(podlint.parallel, "available_cores", lambda: 1)
+    assert podlint.parallel.choose_jobs([*small, Source(str(big), big)]) == 1
+
+
+def test_chunks_are_contiguous_and_keep_main_process_items_apart(tmp_path: Path) -> None:
+    items: list[Source | SourceError] = list(expand(pods(tmp_path, 12)))
+    items.insert(5, SourceError("gone.yaml", "no such file or directory"))
+    items.insert(9, Source("<stdin>", None))
+    plan = podlint.parallel._plan(items, 4)
+    assert [index for run in plan for index in run] == list(range(len(items)))
+    assert [5] in plan and [9] in plan
+    assert len(plan) > 4
+
+
+linters_built = multiprocessing.get_context("fork").Value("i", 0)
+
+
+def test_workers_build_one_linter_each_not_one_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = Linter.__init__
+
+    def counting(self: Linter, *args: Any, **kwargs: Any) -> None:
+        with linters_built.get_lock():
+            linters_built.value += 1
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Linter, "__init__", counting)
+    linters_built.value = 0
+    run = lint_sources(expand(pods(tmp_path, 60)), Linter(), jobs=2)
+    assert run.summary.files == 60
+    assert 1 < linters_built.value <= 3  # this process's, and one per worker
+
+
+def _die(sources: list[Source]) -> None:
+    os._exit(3)
+
+
+def test_a_dead_worker_costs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = pods(tmp_path, 20)
+    serial = lint_sources(expand(paths), Linter(), jobs=1)
+    monkeypatch.setattr(podlint.parallel, "_lint_chunk", _die)
+    assert rendered(lint_sources(expand(paths), Linter(), jobs=2)) == rendered(serial)
+
+
+@dataclass(frozen=True)
+class SameNameStage:
+    """A whole-run stage for the test: objects of one kind and name in more than one file."""
+
+    name: str = "same-name"
+
+    def collect(self, obj: K8sObject) -> Any | None:
+        return (obj.kind, obj.name, obj.file, obj.span(("metadata", "name")))
+
+    def finish(self, facts: list[Any], linter: Linter) -> Iterable[Finding]:
+        first: dict[tuple[str, str], str] = {}
+        for kind, name, file, span in facts:
+            if first.setdefault((kind, name), file) != file:
+                yield Finding("same-name", Severity.WARNING, f"{kind} {name} is also in {first[kind, name]}",
+                              file, span, kind=kind, name=name)
+
+
+class BrokenStage(SameNameStage):
+    def finish(self, facts: list[Any], linter: Linter) -> Iterable[Finding]:
+        raise RuntimeError("bug")
+
+
+def test_run_stages_see_every_file_in_order_with_any_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(podlint.engine, "RUN_STAGES", [SameNameStage()])
+    paths = pods(tmp_path, 24, names=[f"pod-{index % 8}" for index in range(24)])
+    serial = lint_sources(expand(paths), Linter(), jobs=1)
+    parallel = lint_sources(expand(paths), Linter(), jobs=2)
+    same = [finding for finding in serial.findings if finding.rule == "same-name"]
+    assert len(same) == 16
+    assert same[0].message == f"Pod pod-0 is also in {tmp_path / '000.yaml'}"
+    assert same[0].span == Span(4, 3, 4, 7)
+    assert rendered(parallel) == rendered(serial)
+
+
+def test_a_failing_run_stage_is_an_internal_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(podlint.engine, "RUN_STAGES", [BrokenStage()])
+    run = lint_sources(expand(pods(tmp_path, 3)), Linter(), jobs=1)
+    assert run.internal_error
+    assert [finding.message for finding in run.findings if finding.rule == "internal-error"] == [
+        "run stage same-name failed (RuntimeError: bug); please report it with the manifest"]
