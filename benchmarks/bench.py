@@ -1,0 +1,251 @@
+"""`make bench`: podlint against the libyaml parse floor, on generated and real manifests.
+
+For each input (generated workloads of 100, 1,000 and 10,000 documents, five per file, and
+../shared/corpus): wall time, documents per second, CPU time and peak RSS of a full
+`podlint lint` process (default profile, report written to a file) with one worker and with
+the default worker count; and, in the same run, the parse floor: composing the same files
+in this process with PyYAML's libyaml `CSafeLoader`. Then one end-to-end `podlint lint FILE`
+on a small file, and the targets of issue 10 with a verdict each.
+
+Every figure is the best of --repeat runs: the minimum is the figure least disturbed by
+whatever else the machine runs. Exit status 1 when a target is missed (--no-check: 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script (`python benchmarks/bench.py`): make `benchmarks` importable
+
+from benchmarks.workload import generate  # noqa: E402
+from podlint.sources import Source, expand  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+# The report format of every timed run. Issue 10 asks for SARIF: switch to "sarif" once
+# `podlint lint --format sarif` exists.
+REPORT_FORMAT = "json"
+SIZES = (100, 1_000, 10_000)
+
+# Issue 10's targets on a 2-core machine.
+MAX_FLOOR_RATIO = 3.0  # 1,000 documents, one worker
+MAX_SINGLE_FILE_SECONDS = 0.15
+MAX_PEAK_RSS_MB = 150.0  # 10,000 documents
+MAX_PER_DOC_DRIFT = 0.25  # time per document at 10,000 vs 1,000 (linear growth)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessRun:
+    wall: float
+    cpu: float
+    peak_rss_mb: float
+    exit_code: int
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    label: str
+    documents: int
+    files: int
+    megabytes: float
+    jobs: str
+    run: ProcessRun
+    floor: float
+
+    @property
+    def ratio(self) -> float:
+        return self.run.wall / self.floor
+
+
+def podlint_command() -> list[str]:
+    """The console script users run, beside this interpreter; `python -m podlint` otherwise."""
+    script = Path(sys.executable).with_name("podlint")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "podlint"]
+
+
+def child_environment() -> dict[str, str]:
+    """The environment of the timed processes: bytecode cached, as an installed wheel has it."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    return env
+
+
+def run_process(argv: Sequence[str]) -> ProcessRun:
+    """One process, start to exit; its CPU time and peak RSS (and its workers') from wait4."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=child_environment())
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    assert process.stderr is not None
+    errors = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    if process.returncode not in (0, 1):  # 1: findings; anything else is a failed run
+        raise SystemExit(f"bench: {' '.join(argv)} exited {process.returncode}:\n{errors}")
+    # ru_maxrss is in KiB on Linux; for wait4 it is the largest of the process and its children.
+    return ProcessRun(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode)
+
+
+def best_run(argv: Sequence[str], repeat: int) -> ProcessRun:
+    runs = [run_process(argv) for _ in range(repeat)]
+    return min(runs, key=lambda run: run.wall)
+
+
+def best_time(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def manifest_files(folder: Path) -> list[Path]:
+    """The files `podlint lint FOLDER` reads, in its order."""
+    return [item.path for item in expand([str(folder)]) if isinstance(item, Source) and item.path is not None]
+
+
+def compose_floor(files: list[Path]) -> int:
+    """Read and compose every file with libyaml, as cheaply as PyYAML can; the documents read."""
+    documents = 0
+    for path in files:
+        try:
+            for _ in yaml.compose_all(path.read_bytes(), Loader=yaml.CSafeLoader):
+                documents += 1
+        except yaml.YAMLError:
+            continue  # a template or a broken file: the floor reads what libyaml can
+    return documents
+
+
+def measure(label: str, folder: Path, report: Path, repeat: int) -> list[Row]:
+    files = manifest_files(folder)
+    documents = compose_floor(files)  # also warms the page cache
+    floor = best_time(lambda: compose_floor(files), repeat)
+    megabytes = sum(path.stat().st_size for path in files) / 1e6
+    base = [*podlint_command(), "lint", str(folder), "--format", REPORT_FORMAT, "--output"]
+    serial_report, default_report = report.with_suffix(".serial"), report.with_suffix(".default")
+    serial = best_run([*base, str(serial_report), "--jobs", "1"], repeat)
+    default = best_run([*base, str(default_report)], repeat)
+    if serial_report.read_bytes() != default_report.read_bytes():
+        raise SystemExit(f"bench: {label}: the default (parallel) report differs from the serial one")
+    return [Row(label, documents, len(files), megabytes, "1", serial, floor),
+            Row(label, documents, len(files), megabytes, "auto", default, floor)]
+
+
+def single_file(folder: Path, repeat: int) -> tuple[Path, ProcessRun, ProcessRun]:
+    """A one-document file linted end to end; and a bare interpreter's start, for scale."""
+    generate(folder / "single", 5, seed=1)
+    documents = (folder / "single" / "00000.yaml").read_text(encoding="utf-8").split("---\n")
+    path = folder / "single.yaml"
+    path.write_text(next(doc for doc in documents if "kind: Deployment" in doc), encoding="utf-8")
+    argv = [*podlint_command(), "lint", str(path), "--format", REPORT_FORMAT]
+    run_process(argv)  # the first run writes the bytecode caches, as installing a wheel does
+    return path, best_run(argv, repeat), best_run([sys.executable, "-c", "pass"], repeat)
+
+
+def heaviest_imports(path: Path, count: int = 5) -> tuple[float, list[tuple[str, float]]]:
+    """`python -X importtime` of the single-file run: its import time, and the heaviest top-level imports."""
+    command = podlint_command()
+    program = command[1:] if command[0] == sys.executable else command  # a console script is a Python script
+    result = subprocess.run([sys.executable, "-X", "importtime", *program, "lint", str(path)],
+                            capture_output=True, text=True, env=child_environment(), check=False)
+    top: list[tuple[str, float]] = []
+    for line in result.stderr.splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if len(fields) != 3 or not fields[1].strip().isdigit():
+            continue
+        if fields[2].startswith(" ") and not fields[2].startswith("  "):  # nesting is shown by indentation
+            top.append((fields[2].strip(), int(fields[1]) / 1e6))
+    return sum(seconds for _, seconds in top), sorted(top, key=lambda item: -item[1])[:count]
+
+
+def print_table(rows: list[Row]) -> None:
+    header = (f"{'input':<14} {'docs':>6} {'files':>6} {'MB':>6} {'jobs':>5} {'wall s':>7} {'docs/s':>7} "
+              f"{'CPU s':>6} {'RSS MB':>7} {'floor s':>8} {'x floor':>8}")
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print(f"{row.label:<14} {row.documents:>6} {row.files:>6} {row.megabytes:>6.1f} {row.jobs:>5} "
+              f"{row.run.wall:>7.3f} {row.documents / row.run.wall:>7.0f} {row.run.cpu:>6.2f} "
+              f"{row.run.peak_rss_mb:>7.1f} {row.floor:>8.3f} {row.ratio:>8.2f}")
+
+
+def verdicts(rows: list[Row], single: ProcessRun) -> list[tuple[str, bool]]:
+    """Issue 10's targets, for the sizes this run measured."""
+    found = {(row.label, row.jobs): row for row in rows}
+    checks = [(f"single-file run {single.wall:.3f} s <= {MAX_SINGLE_FILE_SECONDS} s",
+               single.wall <= MAX_SINGLE_FILE_SECONDS)]
+    thousand = found.get(("1000 docs", "1"))
+    if thousand is not None:
+        checks.append((f"1,000 docs, one worker: {thousand.ratio:.2f}x the parse floor <= {MAX_FLOOR_RATIO}x",
+                       thousand.ratio <= MAX_FLOOR_RATIO))
+    large = [row for row in rows if row.label == "10000 docs"]
+    if large:
+        peak = max(row.run.peak_rss_mb for row in large)
+        checks.append((f"10,000 docs: peak RSS {peak:.0f} MB <= {MAX_PEAK_RSS_MB:.0f} MB", peak <= MAX_PEAK_RSS_MB))
+        if thousand is not None:
+            # Per document, after the fixed start-up cost: constant when time grows linearly.
+            per_doc = [(row.run.wall - single.wall) / row.documents
+                       for row in (thousand, found[("10000 docs", "1")])]
+            drift = per_doc[1] / per_doc[0] - 1
+            checks.append((f"linear: {per_doc[0] * 1e6:.0f} us/doc at 1,000, {per_doc[1] * 1e6:.0f} us/doc at "
+                           f"10,000 ({drift:+.0%}, within ±{MAX_PER_DOC_DRIFT:.0%})", abs(drift) <= MAX_PER_DOC_DRIFT))
+    return checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
+                        help="generated corpus sizes in documents, comma-separated")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the best counts)")
+    parser.add_argument("--single-repeat", type=int, default=10, help="runs of the single-file figure")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="a folder of real manifests")
+    parser.add_argument("--no-corpus", action="store_true", help="skip the real-manifest corpus")
+    parser.add_argument("--no-check", action="store_true", help="exit 0 even when a target is missed")
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",") if size]
+
+    print(f"podlint bench: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+          f"report format {REPORT_FORMAT}, best of {args.repeat} (single file: best of {args.single_repeat})")
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="podlint-bench-") as temp:
+        folder = Path(temp)
+        path, single, bare = single_file(folder, args.single_repeat)
+        single_bytes = path.stat().st_size
+        imports, heaviest = heaviest_imports(path)
+        for size in sizes:
+            generate(folder / str(size), size)
+            rows += measure(f"{size} docs", folder / str(size), folder / f"report-{size}", args.repeat)
+        if not args.no_corpus and args.corpus.is_dir():
+            rows += measure("shared/corpus", args.corpus, folder / "report-corpus", args.repeat)
+
+    print()
+    print_table(rows)
+    print()
+    print(f"single file ({single_bytes:,} B, one Deployment): {single.wall * 1000:.0f} ms start to exit, "
+          f"{single.cpu * 1000:.0f} ms CPU, {single.peak_rss_mb:.0f} MB; bare `python -c pass`: "
+          f"{bare.wall * 1000:.0f} ms")
+    print(f"its imports (-X importtime): {imports * 1000:.0f} ms; heaviest: "
+          + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in heaviest))
+    if rows:
+        print("every default-jobs report was byte-identical to its --jobs 1 report")
+    print()
+    checks = verdicts(rows, single)
+    for text, ok in checks:
+        print(f"{'PASS' if ok else 'MISS'}  {text}")
+    return 0 if args.no_check or all(ok for _, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

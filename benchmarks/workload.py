@@ -1,0 +1,116 @@
+"""A seeded generator of realistic workload manifests for the benchmark.
+
+Deployments, StatefulSets, Jobs and Services as Helm or kustomize render them: several
+containers with probes, resources, env, mounts and volumes, ~1.7 KB a document, five
+documents a file. About one object in six carries something a linter reports (an untagged
+image, a missing limit), so the findings path is timed too, as on real repositories.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DOCS_PER_FILE = 5
+_APPS = ("checkout", "cart", "search", "billing", "auth", "catalog", "email", "ledger", "gateway", "report")
+_TEAMS = ("payments", "storefront", "platform", "data")
+_IMAGES = ("nginx", "redis", "envoyproxy/envoy", "ghcr.io/acme/{app}", "registry.acme.io:5000/{app}/server",
+           "quay.io/prometheus/node-exporter")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style with indented sequences, as kubectl, Helm and kustomize print."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _image(rng: random.Random, app: str) -> str:
+    image = rng.choice(_IMAGES).format(app=app)
+    if rng.random() < 0.05:
+        return image  # untagged: image-latest-tag
+    if rng.random() < 0.2:
+        return f"{image}@sha256:{rng.getrandbits(256):064x}"
+    return f"{image}:{rng.randint(1, 3)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}"
+
+
+def _container(rng: random.Random, app: str, index: int) -> dict[str, Any]:
+    port = rng.choice((8080, 8443, 9090, 3000, 5432))
+    limits = {"cpu": f"{rng.choice((250, 500, 1000))}m", "memory": f"{rng.choice((128, 256, 512))}Mi"}
+    if rng.random() < 0.05:
+        del limits["memory"]  # missing-resource-limits
+    container: dict[str, Any] = {
+        "name": app if index == 0 else f"{app}-sidecar-{index}",
+        "image": _image(rng, app),
+        "imagePullPolicy": "IfNotPresent",
+        "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"}],
+        "env": [{"name": f"{app.upper()}_{key}", "value": value} for key, value in (
+            ("LOG_LEVEL", rng.choice(("info", "debug", "warn"))),
+            ("PORT", str(port)),
+        )] + [{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": limits},
+        "volumeMounts": [{"name": "config", "mountPath": "/etc/app", "readOnly": True}],
+    }
+    if index == 0:
+        container["readinessProbe"] = {"httpGet": {"path": "/healthz", "port": port},
+                                       "initialDelaySeconds": 5, "periodSeconds": 10}
+        container["livenessProbe"] = {"tcpSocket": {"port": port}, "failureThreshold": 3}
+        container["securityContext"] = {"runAsNonRoot": True, "readOnlyRootFilesystem": True,
+                                        "allowPrivilegeEscalation": False}
+    return container
+
+
+def _metadata(rng: random.Random, app: str, name: str) -> dict[str, Any]:
+    return {"name": name, "namespace": rng.choice(_TEAMS),
+            "labels": {"app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "shop",
+                       "team": rng.choice(_TEAMS)}}
+
+
+def _pod_template(rng: random.Random, app: str, restart: str) -> dict[str, Any]:
+    containers = [_container(rng, app, index) for index in range(rng.choice((1, 1, 2, 2, 3)))]
+    spec: dict[str, Any] = {
+        "serviceAccountName": app,
+        "containers": containers,
+        "volumes": [{"name": "config", "configMap": {"name": f"{app}-config"}}],
+    }
+    if restart != "Always":
+        spec["restartPolicy"] = restart
+    return {"metadata": {"labels": {"app.kubernetes.io/name": app}}, "spec": spec}
+
+
+def _workload(rng: random.Random, serial: int) -> dict[str, Any]:
+    app = rng.choice(_APPS)
+    name = f"{app}-{serial}"
+    roll = rng.random()
+    if roll < 0.3:
+        return {"apiVersion": "v1", "kind": "Service", "metadata": _metadata(rng, app, name),
+                "spec": {"type": "ClusterIP", "selector": {"app.kubernetes.io/name": app},
+                         "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]}}
+    if roll < 0.45:
+        return {"apiVersion": "batch/v1", "kind": "Job", "metadata": _metadata(rng, app, name),
+                "spec": {"backoffLimit": 2, "template": _pod_template(rng, app, "OnFailure")}}
+    selector = {"matchLabels": {"app.kubernetes.io/name": app}}
+    if roll < 0.65:
+        return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": _metadata(rng, app, name),
+                "spec": {"serviceName": app, "replicas": 3, "selector": selector,
+                         "template": _pod_template(rng, app, "Always")}}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _metadata(rng, app, name),
+            "spec": {"replicas": rng.randint(1, 5), "selector": selector,
+                     "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+                     "template": _pod_template(rng, app, "Always")}}
+
+
+def generate(folder: Path, documents: int, seed: int = 10) -> list[Path]:
+    """Write `documents` manifests, five to a file, under `folder`; the same seed, the same bytes."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for first in range(0, documents, DOCS_PER_FILE):
+        docs = [_workload(rng, serial) for serial in range(first, min(first + DOCS_PER_FILE, documents))]
+        path = folder / f"{first // DOCS_PER_FILE:05d}.yaml"
+        path.write_text(yaml.dump_all(docs, Dumper=_Dumper, sort_keys=False, explicit_start=True), encoding="utf-8")
+        files.append(path)
+    return files
