@@ -10,7 +10,7 @@ from podlint.catalogue import Rule, load_catalogue
 from podlint.checks import OBJECT_CHECKS, POD_CHECKS, Context, Problem
 from podlint.findings import Finding, Severity, Span, format_path
 from podlint.objects import K8sObject, objects_of
-from podlint.parse import ParseResult, parse_bytes, parse_text
+from podlint.parse import ParseResult, collector_paused, parse_bytes, parse_text
 from podlint.podspec import PodSpecView
 from podlint.report import Summary
 from podlint.sources import Source, SourceError
@@ -63,10 +63,12 @@ class Linter:
         return rule.severity if rule else Severity.ERROR
 
     def lint_bytes(self, raw: bytes, file: str) -> FileResult:
-        return self._run(parse_bytes(raw, file))
+        with collector_paused():  # the file's documents are acyclic: see parse.collector_paused
+            return self._run(parse_bytes(raw, file))
 
     def lint_text(self, text: str, file: str) -> FileResult:
-        return self._run(parse_text(text, file))
+        with collector_paused():
+            return self._run(parse_text(text, file))
 
     def _run(self, parsed: ParseResult) -> FileResult:
         result = FileResult(documents=len(parsed.documents))

@@ -27,10 +27,17 @@ class _LintParser(argparse.ArgumentParser):
         raise _NotFast(message)
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Never prints (help is typer's); a fixed width spares importing shutil for the terminal's."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=80)
+
+
 def _lint_parser() -> argparse.ArgumentParser:
     # Options left out take LintRequest's defaults (SUPPRESS: absent from the namespace).
     parser = _LintParser(prog="podlint lint", add_help=False, allow_abbrev=False, exit_on_error=False,
-                         argument_default=argparse.SUPPRESS)
+                         argument_default=argparse.SUPPRESS, formatter_class=_Formatter)
     parser.add_argument("paths", nargs="+")
     parser.add_argument("-f", "--format", dest="output_format")
     parser.add_argument("-o", "--output", type=Path)

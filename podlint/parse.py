@@ -9,7 +9,9 @@ Positions are looked up lazily from the node tree (`Document.span`): only findin
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import math
 import re
 from collections.abc import Iterator
@@ -343,6 +345,7 @@ _LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 _DEEP_INDENT = re.compile(r"^ {2500,}\S", re.MULTILINE)
 _DASH_RUN = re.compile(r"(?:[-?][ \t]+){2500,}")
 _DEEP_SPACES = " " * 2500
+_DASH_PAIR = re.compile(r"[-?][ \t]+[-?][ \t]")  # two steps of a _DASH_RUN: ten times quicker to rule out
 
 
 def _error(file: str, message: str, line: int, column: int, rule: str = "parse-error") -> Finding:
@@ -377,7 +380,8 @@ def _may_nest_deeply(text: str) -> bool:
     """
     return (text.count("[") + text.count("{") >= 2500
             or (_DEEP_SPACES in text and _DEEP_INDENT.search(text) is not None)
-            or (text.count("-") + text.count("?") >= 2500 and _DASH_RUN.search(text) is not None))
+            or (text.count("-") + text.count("?") >= 2500 and _DASH_PAIR.search(text) is not None
+                and _DASH_RUN.search(text) is not None))
 
 
 def _too_deep(text: str) -> tuple[int, int] | None:
@@ -400,6 +404,25 @@ def _too_deep(text: str) -> tuple[int, int] | None:
     except yaml.YAMLError:
         return None  # the composer reports the syntax error itself
     return None
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a text is read.
+
+    Reading makes a node and a container for every value, all alive until the file is done:
+    the collector would scan them again and again (5x the reading time of a 1,000-document
+    file, ~15% for small files) to find nothing, since they form no cycles and reference
+    counting frees them.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class _LineIndex:
@@ -432,16 +455,17 @@ def parse_text(text: str, file: str) -> ParseResult:
     index = _LineIndex(text)
     offset = 0
     budget = len(text) + _ALIAS_SLACK
-    while offset >= 0:
-        chunk = text if offset == 0 else "\n".join(index.lines[offset:])
-        deep = _too_deep(chunk)
-        if deep is not None:
-            line, column = deep
-            result.findings.append(_error(file, f"nesting deeper than {MAX_DEPTH} levels",
-                                          line + 1 + offset, column + 1))
-            offset = _resume_line(index, offset, line + offset)
-            continue
-        offset = _compose_all(chunk, file, offset, budget, result, index)
+    with collector_paused():
+        while offset >= 0:
+            chunk = text if offset == 0 else "\n".join(index.lines[offset:])
+            deep = _too_deep(chunk)
+            if deep is not None:
+                line, column = deep
+                result.findings.append(_error(file, f"nesting deeper than {MAX_DEPTH} levels",
+                                              line + 1 + offset, column + 1))
+                offset = _resume_line(index, offset, line + offset)
+                continue
+            offset = _compose_all(chunk, file, offset, budget, result, index)
     if any(f.rule == "parse-error" for f in result.findings):
         match = _TEMPLATE.search(text)
         if match is not None:

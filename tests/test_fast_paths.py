@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -16,6 +20,7 @@ from podlint.parse import (
     _Composer,
     _LineIndex,
     _may_nest_deeply,
+    collector_paused,
     parse_text,
 )
 
@@ -71,3 +76,43 @@ def test_separator_lines_match_a_direct_count(lines: list[str]) -> None:
     text = "\n".join(lines)
     expected = [text.count("\n", 0, match.start()) for match in re.finditer(_DOC_START, text)]
     assert _LineIndex(text).separators == expected
+
+
+@pytest.fixture
+def collections() -> Iterator[list[int]]:
+    """The generations the cyclic garbage collector scans while the test runs."""
+    seen: list[int] = []
+
+    def record(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            seen.append(info["generation"])
+
+    gc.callbacks.append(record)
+    yield seen
+    gc.callbacks.remove(record)
+
+
+def test_reading_a_large_file_scans_for_garbage_at_most_once(collections: list[int]) -> None:
+    document = "kind: ConfigMap\napiVersion: v1\nmetadata: {name: x, labels: {a: b}}\ndata:\n" + "".join(
+        f"  key{index}: [{index}, '{index}', {{k: v}}]\n" for index in range(40))
+    text = "---\n".join([document] * 500)
+    gc.collect()  # start from an empty young generation
+    collections.clear()
+    result = parse_text(text, "big.yaml")
+    assert len(result.documents) == 500
+    assert len(collections) <= 1  # once the file is read, not hundreds of times while it is
+    assert gc.isenabled()
+
+
+def test_collector_state_is_restored() -> None:
+    with pytest.raises(ValueError), collector_paused():
+        assert not gc.isenabled()
+        raise ValueError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
