@@ -7,8 +7,10 @@ the default worker count; and, in the same run, the parse floor: composing the s
 in this process with PyYAML's libyaml `CSafeLoader`. Then one end-to-end `podlint lint FILE`
 on a small file, and the targets of issue 10 with a verdict each.
 
-Every figure is the best of --repeat runs: the minimum is the figure least disturbed by
-whatever else the machine runs. Exit status 1 when a target is missed (--no-check: 0).
+Every figure is the best of --repeat runs, podlint and floor runs interleaved so that both
+see the same machine: the minimum is the figure least disturbed by whatever else runs (the
+load average is printed; on a busy machine CPU times are the steadier figures, and the
+linear-growth verdict uses them). Exit status 1 when a target is missed (--no-check: 0).
 """
 
 from __future__ import annotations
@@ -53,6 +55,12 @@ class ProcessRun:
 
 
 @dataclass(frozen=True, slots=True)
+class Floor:
+    wall: float
+    cpu: float
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     label: str
     documents: int
@@ -60,11 +68,15 @@ class Row:
     megabytes: float
     jobs: str
     run: ProcessRun
-    floor: float
+    floor: Floor
 
     @property
     def ratio(self) -> float:
-        return self.run.wall / self.floor
+        return self.run.wall / self.floor.wall
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.run.cpu / self.floor.cpu if self.floor.cpu > 0 else float("inf")
 
 
 def podlint_command() -> list[str]:
@@ -97,18 +109,16 @@ def run_process(argv: Sequence[str]) -> ProcessRun:
     return ProcessRun(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode)
 
 
-def best_run(argv: Sequence[str], repeat: int) -> ProcessRun:
-    runs = [run_process(argv) for _ in range(repeat)]
-    return min(runs, key=lambda run: run.wall)
+def best(runs: list[ProcessRun]) -> ProcessRun:
+    """The quickest wall time and the least CPU time (not always of the same run); the peak RSS."""
+    return ProcessRun(min(run.wall for run in runs), min(run.cpu for run in runs),
+                      max(run.peak_rss_mb for run in runs), runs[0].exit_code)
 
 
-def best_time(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def timed(action: Callable[[], object]) -> Floor:
+    start, start_cpu = time.perf_counter(), time.process_time()
+    action()
+    return Floor(time.perf_counter() - start, time.process_time() - start_cpu)
 
 
 def manifest_files(folder: Path) -> list[Path]:
@@ -131,16 +141,19 @@ def compose_floor(files: list[Path]) -> int:
 def measure(label: str, folder: Path, report: Path, repeat: int) -> list[Row]:
     files = manifest_files(folder)
     documents = compose_floor(files)  # also warms the page cache
-    floor = best_time(lambda: compose_floor(files), repeat)
     megabytes = sum(path.stat().st_size for path in files) / 1e6
     base = [*podlint_command(), "lint", str(folder), "--format", REPORT_FORMAT, "--output"]
     serial_report, default_report = report.with_suffix(".serial"), report.with_suffix(".default")
-    serial = best_run([*base, str(serial_report), "--jobs", "1"], repeat)
-    default = best_run([*base, str(default_report)], repeat)
-    if serial_report.read_bytes() != default_report.read_bytes():
-        raise SystemExit(f"bench: {label}: the default (parallel) report differs from the serial one")
-    return [Row(label, documents, len(files), megabytes, "1", serial, floor),
-            Row(label, documents, len(files), megabytes, "auto", default, floor)]
+    floors, serial, default = [], [], []
+    for _ in range(repeat):
+        floors.append(timed(lambda: compose_floor(files)))
+        serial.append(run_process([*base, str(serial_report), "--jobs", "1"]))
+        default.append(run_process([*base, str(default_report)]))
+        if serial_report.read_bytes() != default_report.read_bytes():
+            raise SystemExit(f"bench: {label}: the default (parallel) report differs from the serial one")
+    floor = Floor(min(run.wall for run in floors), min(run.cpu for run in floors))
+    return [Row(label, documents, len(files), megabytes, "1", best(serial), floor),
+            Row(label, documents, len(files), megabytes, "auto", best(default), floor)]
 
 
 def single_file(folder: Path, repeat: int) -> tuple[Path, ProcessRun, ProcessRun]:
@@ -151,7 +164,11 @@ def single_file(folder: Path, repeat: int) -> tuple[Path, ProcessRun, ProcessRun
     path.write_text(next(doc for doc in documents if "kind: Deployment" in doc), encoding="utf-8")
     argv = [*podlint_command(), "lint", str(path), "--format", REPORT_FORMAT]
     run_process(argv)  # the first run writes the bytecode caches, as installing a wheel does
-    return path, best_run(argv, repeat), best_run([sys.executable, "-c", "pass"], repeat)
+    lint, bare = [], []
+    for _ in range(repeat):
+        lint.append(run_process(argv))
+        bare.append(run_process([sys.executable, "-c", "pass"]))
+    return path, best(lint), best(bare)
 
 
 def heaviest_imports(path: Path, count: int = 5) -> tuple[float, list[tuple[str, float]]]:
@@ -171,14 +188,15 @@ def heaviest_imports(path: Path, count: int = 5) -> tuple[float, list[tuple[str,
 
 
 def print_table(rows: list[Row]) -> None:
-    header = (f"{'input':<14} {'docs':>6} {'files':>6} {'MB':>6} {'jobs':>5} {'wall s':>7} {'docs/s':>7} "
-              f"{'CPU s':>6} {'RSS MB':>7} {'floor s':>8} {'x floor':>8}")
+    header = (f"{'input':<14} {'docs':>6} {'files':>6} {'MB':>5} {'jobs':>5} {'wall s':>7} {'docs/s':>7} "
+              f"{'RSS MB':>7} {'floor s':>8} {'x floor':>8} {'CPU s':>7} {'floor CPU':>9} {'x CPU':>6}")
     print(header)
     print("-" * len(header))
     for row in rows:
-        print(f"{row.label:<14} {row.documents:>6} {row.files:>6} {row.megabytes:>6.1f} {row.jobs:>5} "
-              f"{row.run.wall:>7.3f} {row.documents / row.run.wall:>7.0f} {row.run.cpu:>6.2f} "
-              f"{row.run.peak_rss_mb:>7.1f} {row.floor:>8.3f} {row.ratio:>8.2f}")
+        print(f"{row.label:<14} {row.documents:>6} {row.files:>6} {row.megabytes:>5.1f} {row.jobs:>5} "
+              f"{row.run.wall:>7.3f} {row.documents / row.run.wall:>7.0f} {row.run.peak_rss_mb:>7.1f} "
+              f"{row.floor.wall:>8.3f} {row.ratio:>8.2f} {row.run.cpu:>7.2f} {row.floor.cpu:>9.2f} "
+              f"{row.cpu_ratio:>6.2f}")
 
 
 def verdicts(rows: list[Row], single: ProcessRun) -> list[tuple[str, bool]]:
@@ -195,11 +213,11 @@ def verdicts(rows: list[Row], single: ProcessRun) -> list[tuple[str, bool]]:
         peak = max(row.run.peak_rss_mb for row in large)
         checks.append((f"10,000 docs: peak RSS {peak:.0f} MB <= {MAX_PEAK_RSS_MB:.0f} MB", peak <= MAX_PEAK_RSS_MB))
         if thousand is not None:
-            # Per document, after the fixed start-up cost: constant when time grows linearly.
-            per_doc = [(row.run.wall - single.wall) / row.documents
+            # CPU per document after the fixed start-up: constant when time grows linearly.
+            per_doc = [(row.run.cpu - single.cpu) / row.documents
                        for row in (thousand, found[("10000 docs", "1")])]
             drift = per_doc[1] / per_doc[0] - 1
-            checks.append((f"linear: {per_doc[0] * 1e6:.0f} us/doc at 1,000, {per_doc[1] * 1e6:.0f} us/doc at "
+            checks.append((f"linear: {per_doc[0] * 1e6:.0f} us CPU/doc at 1,000, {per_doc[1] * 1e6:.0f} at "
                            f"10,000 ({drift:+.0%}, within ±{MAX_PER_DOC_DRIFT:.0%})", abs(drift) <= MAX_PER_DOC_DRIFT))
     return checks
 
@@ -217,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(size) for size in args.sizes.split(",") if size]
 
     print(f"podlint bench: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-          f"report format {REPORT_FORMAT}, best of {args.repeat} (single file: best of {args.single_repeat})")
+          f"report format {REPORT_FORMAT}, best of {args.repeat} (single file: best of {args.single_repeat}); "
+          f"load average {os.getloadavg()[0]:.1f}")
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="podlint-bench-") as temp:
         folder = Path(temp)
@@ -240,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
           + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in heaviest))
     if rows:
         print("every default-jobs report was byte-identical to its --jobs 1 report")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (1 minute)")
     print()
     checks = verdicts(rows, single)
     for text, ok in checks:

@@ -37,11 +37,13 @@ def test_bench_runs_and_prints_every_figure() -> None:
                             capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    rows = re.findall(r"^20 docs +20 +4 .* (1|auto) +([\d.]+) +(\d+) +[\d.]+ +([\d.]+) +([\d.]+) +([\d.]+)$", out, re.M)
+    number = r" +([\d.]+)"
+    rows = re.findall(r"^20 docs +20 +4 +[\d.]+ +(1|auto)" + number * 8 + "$", out, re.M)
     assert [row[0] for row in rows] == ["1", "auto"], out
-    for _, wall, per_second, rss, floor, ratio in rows:
+    for _, wall, per_second, rss, floor, ratio, cpu, floor_cpu, cpu_ratio in rows:
         assert float(wall) > 0 and int(per_second) > 0 and float(rss) > 5 and float(floor) > 0
         assert abs(float(ratio) - float(wall) / float(floor)) / float(ratio) < 0.05
+        assert float(cpu) > 0 and float(cpu_ratio) > 0 and float(floor_cpu) >= 0
     assert re.search(r"^single file \(.*\): \d+ ms start to exit", out, re.M), out
     assert re.search(r"^its imports \(-X importtime\): \d+ ms; heaviest: podlint", out, re.M), out
     assert re.search(r"^(PASS|MISS)  single-file run", out, re.M), out
