@@ -10,7 +10,7 @@ from podlint.catalogue import Rule, load_catalogue
 from podlint.checks import OBJECT_CHECKS, POD_CHECKS, Context, Problem
 from podlint.findings import Finding, Severity, Span, format_path
 from podlint.objects import K8sObject, objects_of
-from podlint.parse import ParseResult, collector_paused, parse_bytes, parse_text
+from podlint.parse import Document, ParseResult, collector_paused, parse_bytes, parse_text
 from podlint.podspec import PodSpecView
 from podlint.report import Summary
 from podlint.sources import Source, SourceError
@@ -63,27 +63,37 @@ class Linter:
         return rule.severity if rule else Severity.ERROR
 
     def lint_bytes(self, raw: bytes, file: str) -> FileResult:
+        result = FileResult()
         with collector_paused():  # the file's documents are acyclic: see parse.collector_paused
-            return self._run(parse_bytes(raw, file))
+            parsed = parse_bytes(raw, file, sink=lambda document: self._lint_document(document, result))
+            return self._file_result(parsed, result)
 
     def lint_text(self, text: str, file: str) -> FileResult:
+        result = FileResult()
         with collector_paused():
-            return self._run(parse_text(text, file))
+            parsed = parse_text(text, file, sink=lambda document: self._lint_document(document, result))
+            return self._file_result(parsed, result)
 
-    def _run(self, parsed: ParseResult) -> FileResult:
-        result = FileResult(documents=len(parsed.documents))
+    def _lint_document(self, document: Document, result: FileResult) -> None:
+        """Lint a document as soon as it is read: then its node tree can go (see parse_text)."""
+        for obj in objects_of(document):
+            result.objects += 1
+            result.findings.extend(self.lint_object(obj, result))
+            self._collect_facts(obj, result)
+
+    def _file_result(self, parsed: ParseResult, result: FileResult) -> FileResult:
+        if parsed.is_template:  # a template: only the finding that says so
+            result = FileResult()
+        result.documents = parsed.document_count
+        reading = []
         for finding in parsed.findings:
             if finding.rule in self.options.disabled:
                 continue
             finding.severity = self.severity_of(finding.rule)
-            result.findings.append(finding)
+            reading.append(finding)
             if finding.rule in FAILED_READING:
                 result.read_failed = True
-        for document in parsed.documents:
-            for obj in objects_of(document):
-                result.objects += 1
-                result.findings.extend(self.lint_object(obj, result))
-                self._collect_facts(obj, result)
+        result.findings[:0] = reading
         return result
 
     def _collect_facts(self, obj: K8sObject, result: FileResult) -> None:

@@ -14,7 +14,7 @@ import functools
 import gc
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -332,11 +332,23 @@ class _Converter:
         return out
 
 
+DocumentSink = Callable[[Document], None]
+
+
 @dataclass(slots=True)
 class ParseResult:
     documents: list[Document] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     is_template: bool = False
+    document_count: int = 0
+    sink: DocumentSink | None = None  # takes each document as it is read, instead of `documents`
+
+    def add(self, document: Document) -> None:
+        self.document_count += 1
+        if self.sink is None:
+            self.documents.append(document)
+        else:
+            self.sink(document)
 
 
 _DOC_START = re.compile(r"^(?:---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
@@ -446,12 +458,16 @@ class _LineIndex:
         return found
 
 
-def parse_text(text: str, file: str) -> ParseResult:
+def parse_text(text: str, file: str, sink: DocumentSink | None = None) -> ParseResult:
     """Every document of a YAML or JSON text, with reading problems as findings.
 
     A syntax error costs only the document it is in: reading resumes at the next `---`.
+    With a `sink`, each document goes to it as soon as it is read and is not kept, so a large
+    file needs the memory of one document at a time (a document holds its node tree, ~40
+    times its text). If the file turns out to be an unrendered template, what the sink was
+    given must be dropped: the result then has `is_template` and no document.
     """
-    result = ParseResult()
+    result = ParseResult(sink=sink)
     index = _LineIndex(text)
     offset = 0
     budget = len(text) + _ALIAS_SLACK
@@ -514,7 +530,7 @@ def _compose_all(chunk: str, file: str, line_offset: int, budget: int, result: P
                 mark = abort.node.start_mark
                 result.findings.append(_error(file, abort.message, mark.line + 1 + line_offset, mark.column + 1))
                 data = None
-            result.documents.append(Document(file, len(result.documents), data, root, line_offset))
+            result.add(Document(file, result.document_count, data, root, line_offset))
             failed_from = root.end_mark.line + line_offset
     except yaml.MarkedYAMLError as exc:
         resume = _resume_line(index, failed_from, 0)
@@ -542,7 +558,8 @@ def _describe(exc: yaml.MarkedYAMLError) -> str:
     return f"invalid YAML: {problem}{context}"
 
 
-def parse_bytes(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES) -> ParseResult:
+def parse_bytes(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES,
+                sink: DocumentSink | None = None) -> ParseResult:
     if len(raw) > max_bytes:
         return ParseResult(findings=[_error(
             file, f"file is {len(raw):,} bytes, over the {max_bytes:,}-byte limit: skipped", 1, 1)])
@@ -550,7 +567,7 @@ def parse_bytes(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES) -> Parse
     if text is None:
         assert problem is not None
         return ParseResult(findings=[problem])
-    return parse_text(text, file)
+    return parse_text(text, file, sink)
 
 
 def iter_mappings(documents: list[Document]) -> Iterator[Document]:

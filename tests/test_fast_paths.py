@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import re
+import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from podlint.engine import Linter
 from podlint.parse import (
     _DASH_RUN,
     _DEEP_INDENT,
@@ -116,3 +118,38 @@ def test_collector_state_is_restored() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+POD = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p%d}\nspec:\n  containers:\n    - name: app\n"
+       "      image: nginx\n      resources: {limits: {cpu: 100m, memory: 64Mi}}\n")
+
+
+def test_a_sink_gets_each_document_in_order_and_nothing_is_kept() -> None:
+    seen: list[tuple[int, str]] = []
+    result = parse_text("---\n".join(POD % index for index in range(5)), "t.yaml",
+                        sink=lambda document: seen.append((document.index, document.data["metadata"]["name"])))
+    assert seen == [(index, f"p{index}") for index in range(5)]
+    assert (result.documents, result.document_count) == ([], 5)
+
+
+def test_streamed_file_needs_the_memory_of_one_document() -> None:
+    text = "---\n".join(POD % index for index in range(300))
+    peaks = []
+    for sink in (None, lambda document: None):
+        tracemalloc.start()
+        result = parse_text(text, "t.yaml", sink=sink)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert result.document_count == 300
+    assert peaks[1] * 5 < peaks[0], peaks
+
+
+def test_linting_as_documents_are_read_still_drops_a_template(linter: Linter) -> None:
+    text = POD % 1 + "---\n" + POD % 2 + "---\nspec: {{ .Values.spec }}: [\n"
+    result = linter.lint_text(text, "chart.yaml")
+    assert [finding.rule for finding in result.findings] == ["unrendered-template"]
+    assert result.documents == 0
+    clean = linter.lint_text(POD % 1 + "---\n" + POD % 2, "pods.yaml")
+    assert [(finding.rule, finding.span.line) for finding in clean.findings] == [
+        ("image-latest-tag", 7), ("image-latest-tag", 16)]
+    assert (clean.documents, clean.objects) == (2, 2)
