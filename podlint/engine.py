@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from podlint.catalogue import Rule, load_catalogue
-from podlint.checks import OBJECT_CHECKS, POD_CHECKS, Context, Problem
+from podlint.checks import OBJECT_CHECKS, POD_CHECKS, RUN_CHECKS, Context, Problem
 from podlint.findings import Finding, Severity, Span, format_path
+from podlint.inventory import Inventory
 from podlint.objects import K8sObject, objects_of
 from podlint.parse import ParseResult, parse_bytes, parse_text
 from podlint.podspec import PodSpecView
@@ -51,6 +52,7 @@ class Linter:
         self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id not in disabled]
         self.object_checks = [(rule_id, fn) for rule_id, fn in sorted(OBJECT_CHECKS.items())
                               if rule_id not in disabled]
+        self.run_checks = [(rule_id, fn) for rule_id, fn in sorted(RUN_CHECKS.items()) if rule_id not in disabled]
 
     def severity_of(self, rule_id: str) -> Severity:
         if rule_id in self.options.severities:
@@ -58,13 +60,13 @@ class Linter:
         rule = self.catalogue.get(rule_id)
         return rule.severity if rule else Severity.ERROR
 
-    def lint_bytes(self, raw: bytes, file: str) -> FileResult:
-        return self._run(parse_bytes(raw, file))
+    def lint_bytes(self, raw: bytes, file: str, inventory: Inventory | None = None) -> FileResult:
+        return self._run(parse_bytes(raw, file), inventory)
 
-    def lint_text(self, text: str, file: str) -> FileResult:
-        return self._run(parse_text(text, file))
+    def lint_text(self, text: str, file: str, inventory: Inventory | None = None) -> FileResult:
+        return self._run(parse_text(text, file), inventory)
 
-    def _run(self, parsed: ParseResult) -> FileResult:
+    def _run(self, parsed: ParseResult, inventory: Inventory | None = None) -> FileResult:
         result = FileResult(documents=len(parsed.documents))
         for finding in parsed.findings:
             if finding.rule in self.options.disabled:
@@ -77,7 +79,26 @@ class Linter:
             for obj in objects_of(document):
                 result.objects += 1
                 result.findings.extend(self.lint_object(obj, result))
+                if inventory is not None:
+                    inventory.add(obj)
         return result
+
+    def lint_run(self, inventory: Inventory) -> tuple[list[Finding], bool]:
+        """The cross-object checks over everything a run read; True if one of them crashed."""
+        findings: list[Finding] = []
+        crashed = False
+        for rule_id, check in self.run_checks:
+            try:
+                found = [self.finding(obj, problem, rule_id) for obj, problem in check(inventory, self.context)]
+            except Exception as exc:  # a bug in one rule must not cost the rest of the run
+                crashed = True
+                detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
+                findings.append(Finding("internal-error", self.severity_of("internal-error"),
+                                        f"rule {rule_id} failed on this run ({detail}); please report it "
+                                        "with the manifests", "<run>", Span.point(1, 1)))
+                continue
+            findings.extend(found)
+        return findings, crashed
 
     def lint_object(self, obj: K8sObject, result: FileResult) -> Iterable[Finding]:
         findings: list[Finding] = []
@@ -139,6 +160,7 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
     findings: list[Finding] = []
     summary = Summary()
     run = RunResult(findings, summary)
+    inventory = Inventory() if linter.run_checks else None
     for item in items:
         summary.files += 1
         if isinstance(item, SourceError):
@@ -154,12 +176,16 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
                                     f"cannot read: {exc.strerror or exc}", item.name, Span.point(1, 1)))
             run.read_failed = True
             continue
-        result = linter.lint_bytes(raw, item.name)
+        result = linter.lint_bytes(raw, item.name, inventory)
         summary.documents += result.documents
         summary.objects += result.objects
         findings.extend(result.findings)
         run.read_failed |= result.read_failed
         run.internal_error |= result.internal_error
+    if inventory is not None:
+        cross, crashed = linter.lint_run(inventory)
+        findings.extend(cross)
+        run.internal_error |= crashed
     findings.sort(key=Finding.sort_key)
     summary.count(findings)
     return run
