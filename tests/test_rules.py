@@ -1,18 +1,24 @@
 """Every fixture under tests/rules/<rule-id>/: its findings are exactly its `# expect:` markers.
 
 fail*.yaml must carry at least one marker for its folder's rule; pass*.yaml must carry none.
-Adding a rule means adding a folder of fixtures; this one test runs them all.
+Adding a rule means adding a folder of fixtures; this one test runs them all. Each fixture is
+linted as a run of its own (so cross-object rules see the objects of the file together); a
+line `# podlint-test: kubernetes-version 1.31` lints it for that target version.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from podlint.engine import Linter
+from podlint.engine import Linter, Options, lint_sources
+from podlint.sources import Source
+from podlint.versions import parse_version
 from tests.conftest import TESTS, expectations
 
+VERSION = re.compile(r"^# podlint-test: kubernetes-version (\S+)$", re.MULTILINE)
 FIXTURES = sorted(p for p in (TESTS / "rules").glob("*/*.yaml") if not p.name.endswith(".fixed.yaml"))
 
 
@@ -24,7 +30,10 @@ def _id(path: Path) -> str:
 def test_fixture_findings_match_markers(path: Path, linter: Linter) -> None:
     text = path.read_text(encoding="utf-8")
     expected = expectations(text)
-    result = linter.lint_bytes(path.read_bytes(), path.name)
+    version = VERSION.search(text)
+    if version is not None:
+        linter = Linter(Options(kubernetes_version=parse_version(version.group(1))))
+    result = lint_sources([Source(path.name, path)], linter)
     found = {(f.rule, f.span.line, f.span.column) for f in result.findings}
     assert found == expected, "\n".join(f"{f.span.line}:{f.span.column} {f.rule} {f.message}"
                                         for f in result.findings)
