@@ -1,0 +1,148 @@
+"""The machinery behind the issue-12 rules: catalogue coverage, the cron grammar, the name
+validators, and the run-level (cross-object) checks across files and folders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from podlint import checks
+from podlint.catalogue import load_catalogue
+from podlint.checks import RUN_CHECKS, Context, Problem
+from podlint.cron import ScheduleError, check_schedule
+from podlint.engine import Linter, lint_sources
+from podlint.inventory import Inventory
+from podlint.objects import K8sObject
+from podlint.sources import Source
+from podlint.validation import dns1035_label, dns_label, dns_subdomain, label_value, port_name, qualified_name
+from tests.conftest import TESTS
+
+
+def test_every_registered_rule_has_a_catalogue_entry_and_fixtures() -> None:
+    catalogue = load_catalogue()
+    for rule_id in sorted(checks.registered_ids()):
+        assert rule_id in catalogue, f"{rule_id}: no rules/{rule_id}.yaml"
+        folder = TESTS / "rules" / rule_id
+        assert any(folder.glob("fail*.yaml")), f"{rule_id}: no failing fixture"
+        assert any(folder.glob("pass*.yaml")), f"{rule_id}: no passing fixture"
+
+
+@pytest.mark.parametrize("schedule", [
+    "* * * * *", "*/5 * * * *", "0 3 * * 0", "0 0 1,15 * ?", "30 2 * jan-jun MON-FRI", "5/10 0 * * 6",
+    "@daily", "@midnight", "@every 90s", "@every 1h30m", "0 0 29 2 *", "0-59/15 0-23 1-31 1-12 0-6",
+])
+def test_schedules_the_api_server_accepts(schedule: str) -> None:
+    check_schedule(schedule)
+
+
+@pytest.mark.parametrize(("schedule", "error"), [
+    ("0 0 * * * *", "expected exactly 5 fields, found 6: [0 0 * * * *]"),
+    ("0 3 * * 7", "end of range (7) above maximum (6): 7"),
+    ("60 * * * *", "end of range (60) above maximum (59): 60"),
+    ("* * 0 * *", "beginning of range (0) below minimum (1): 0"),
+    ("5-1 * * * *", "beginning of range (5) beyond end of range (1): 5-1"),
+    ("*/0 * * * *", "step of range should be a positive number: */0"),
+    ("1-2-3 * * * *", "too many hyphens: 1-2-3"),
+    ("x * * * *", 'failed to parse int from x: strconv.Atoi: parsing "x": invalid syntax'),
+    ("* * * foo *", 'failed to parse int from foo'),
+    ("@dayly", "unrecognized descriptor: @dayly"),
+    ("@every 5 minutes", "failed to parse duration @every 5 minutes"),
+    ("", "empty spec string"),
+])
+def test_schedules_the_api_server_rejects(schedule: str, error: str) -> None:
+    with pytest.raises(ScheduleError) as raised:
+        check_schedule(schedule)
+    assert str(raised.value).startswith(error)
+
+
+def test_name_validators_follow_the_api_server() -> None:
+    assert dns_label("web-1") == [] and dns_label("a" * 63) == []
+    assert dns_label("a" * 64) == ["must be no more than 63 characters"]
+    assert len(dns_label("Web.1")) == 1 and dns_subdomain("web.example-1") == []
+    assert dns1035_label("web") == [] and dns1035_label("1web") != [] and dns_label("1web") == []
+    assert qualified_name("example.com/name_1.x") == [] and qualified_name("a/b/c") != []
+    assert qualified_name("/name") == ["prefix part must be non-empty"]
+    assert label_value("") == [] and label_value("v1.0_beta") == [] and label_value("-x") != []
+    assert port_name("http-metrics") == [] and port_name("http--x") == ["must not contain consecutive hyphens"]
+    assert "must contain at least one letter (a-z)" in port_name("8080")
+
+
+def _write(folder: Path, name: str, text: str) -> Source:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return Source(str(folder / name), folder / name)
+
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27.3
+          resources: {limits: {cpu: 500m, memory: 256Mi}}
+"""
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: %s}
+  ports: [{port: 80}]
+"""
+
+
+def test_cross_object_checks_see_the_other_files_of_a_folder(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    sources = [_write(app, "deployment.yaml", DEPLOYMENT), _write(app, "service.yaml", SERVICE % "webb")]
+    run = lint_sources(sources, Linter())
+    assert [(f.rule, Path(f.file).name, f.span.line) for f in run.findings] == [
+        ("service-selects-nothing", "service.yaml", 5)]
+    fixed = [_write(app, "service.yaml", SERVICE % "web")]
+    assert lint_sources([sources[0], *fixed], Linter()).findings == []
+
+
+def test_cross_object_checks_do_not_judge_across_folders(tmp_path: Path) -> None:
+    # Another application's workloads say nothing about what this Service selects.
+    sources = [_write(tmp_path / "one", "deployment.yaml", DEPLOYMENT),
+               _write(tmp_path / "two", "service.yaml", SERVICE % "other")]
+    assert lint_sources(sources, Linter()).findings == []
+
+
+def test_disabled_run_checks_keep_no_objects() -> None:
+    from podlint.engine import Options
+
+    linter = Linter(Options(disabled=frozenset(RUN_CHECKS)))
+    assert linter.run_checks == []
+
+
+def test_inventory_keeps_only_what_cross_checks_read(tmp_path: Path) -> None:
+    from podlint.parse import parse_text
+
+    text = DEPLOYMENT + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata: {a: b}\n"
+    inventory = Inventory()
+    for document in parse_text(text, "x.yaml").documents:
+        inventory.add(K8sObject(document, (), document.data))
+    assert [obj.kind for obj in inventory.objects] == ["Deployment"]
+    assert inventory.defines("ConfigMap", "", "big") and not inventory.defines("ConfigMap", "", "small")
+
+
+def test_a_crashing_run_check_is_an_internal_error_not_a_lost_run(tmp_path: Path) -> None:
+    def broken(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
+        raise RuntimeError("boom")
+        yield  # pragma: no cover
+
+    RUN_CHECKS["zz-broken"] = broken
+    try:
+        run = lint_sources([_write(tmp_path, "d.yaml", DEPLOYMENT)], Linter())
+    finally:
+        del RUN_CHECKS["zz-broken"]
+    assert [f.rule for f in run.findings] == ["internal-error"]
+    assert "zz-broken" in run.findings[0].message and run.exit_code(None) == 2
