@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -146,3 +147,50 @@ def test_a_crashing_run_check_is_an_internal_error_not_a_lost_run(tmp_path: Path
         del RUN_CHECKS["zz-broken"]
     assert [f.rule for f in run.findings] == ["internal-error"]
     assert "zz-broken" in run.findings[0].message and run.exit_code(None) == 2
+
+
+ODD_VALUES: list[object] = [None, 0, -1, 1.5, "", "x", "{{ x }}", [], {}, ["a"], {"a": 1}, True, [1, {"b": None}]]
+# The rules of the issue-12 modules (older modules are covered by their own robustness tests).
+NEW_MODULES = ("names", "labels", "ports", "volumes", "env", "probes", "lifecycle", "workloads", "jobs",
+               "deprecations", "quantities", "crossobject")
+
+
+def _new_rule_ids() -> set[str]:
+    tables = (checks.POD_CHECKS, checks.OBJECT_CHECKS, checks.RUN_CHECKS)
+    return {rule_id for table in tables for rule_id, fn in table.items()
+            if fn.__module__.rsplit(".", 1)[-1] in NEW_MODULES}
+
+
+def test_new_rules_never_crash_on_values_of_the_wrong_type(tmp_path: Path) -> None:
+    """Every fixture, with fields replaced at random by values of other types: findings, never a crash."""
+    import copy
+    import random
+
+    import yaml
+
+    rng = random.Random(12)
+    new_rules = _new_rule_ids()
+    documents = [doc for rule_id in sorted(new_rules) for path in sorted((TESTS / "rules" / rule_id).glob("*.yaml"))
+                 for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if isinstance(doc, dict)]
+
+    def paths(node: object, prefix: tuple[object, ...] = ()) -> Iterator[tuple[object, ...]]:
+        if prefix:
+            yield prefix
+        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+        for key, child in children:
+            yield from paths(child, (*prefix, key))
+
+    linter, target = Linter(), tmp_path / "mutated.yaml"
+    for _ in range(1500):
+        document = copy.deepcopy(rng.choice(documents))
+        for _ in range(rng.randint(1, 3)):
+            *parents, last = rng.choice(list(paths(document)))
+            node: Any = document
+            for part in parents:
+                node = node[part]
+            node[last] = copy.deepcopy(rng.choice(ODD_VALUES))
+        target.write_text(yaml.safe_dump(document), encoding="utf-8")
+        run = lint_sources([Source(str(target), target)], linter)
+        crashes = [f.message for f in run.findings if f.rule == "internal-error"
+                   and any(f"rule {rule_id} failed" in f.message for rule_id in new_rules)]
+        assert crashes == [], f"{crashes}\n{target.read_text()}"

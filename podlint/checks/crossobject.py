@@ -40,7 +40,9 @@ def _known_part(selector: dict[str, Any], workload: K8sObject) -> dict[str, Any]
     generated = GENERATED_LABELS.get(workload.kind, frozenset())
     return {
         "matchLabels": {k: v for k, v in as_dict(selector.get("matchLabels")).items() if k not in generated},
-        "matchExpressions": [e for _, e in items(selector.get("matchExpressions")) if e.get("key") not in generated],
+        "matchExpressions": [e for _, e in items(selector.get("matchExpressions"))
+                             if isinstance(e.get("key"), str) and e["key"] not in generated
+                             and isinstance(e.get("values") or [], list)],
     }
 
 
@@ -166,7 +168,7 @@ def hpa_target_not_found(inventory: Inventory, ctx: Context) -> Iterator[tuple[K
     for hpa in inventory.of_kind("HorizontalPodAutoscaler"):
         target = as_dict(hpa.get(("spec", "scaleTargetRef")))
         kind, name = target.get("kind"), target.get("name")
-        if kind not in SCALABLE_KINDS or not isinstance(name, str) or unrendered(name):
+        if not isinstance(kind, str) or kind not in SCALABLE_KINDS or not isinstance(name, str) or unrendered(name):
             continue
         if inventory.folder_has(hpa, {kind}) and not inventory.defines(kind, hpa.namespace, name):
             yield hpa, Problem(("spec", "scaleTargetRef", "name"),

@@ -85,7 +85,7 @@ def probe_success_threshold(pod: PodSpecView, ctx: Context) -> Iterator[Problem]
 @pod_check("probe-port-not-exposed")
 def probe_port_not_exposed(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in probed(pod):
-        names = {port.get("name") for _, port in items(container.data.get("ports"))}
+        names = {name for _, port in items(container.data.get("ports")) if isinstance(name := port.get("name"), str)}
         for kind, probe in probes(container):
             for handler in ("httpGet", "tcpSocket"):
                 port = as_dict(probe.get(handler)).get("port")
