@@ -61,12 +61,12 @@ class Linter:
         return rule.severity if rule else Severity.ERROR
 
     def lint_bytes(self, raw: bytes, file: str, inventory: Inventory | None = None) -> FileResult:
-        return self._run(parse_bytes(raw, file), inventory)
+        return self._run(parse_bytes(raw, file), inventory, raw)
 
     def lint_text(self, text: str, file: str, inventory: Inventory | None = None) -> FileResult:
-        return self._run(parse_text(text, file), inventory)
+        return self._run(parse_text(text, file), inventory, text.encode("utf-8"))
 
-    def _run(self, parsed: ParseResult, inventory: Inventory | None = None) -> FileResult:
+    def _run(self, parsed: ParseResult, inventory: Inventory | None = None, raw: bytes = b"") -> FileResult:
         result = FileResult(documents=len(parsed.documents))
         for finding in parsed.findings:
             if finding.rule in self.options.disabled:
@@ -80,7 +80,7 @@ class Linter:
                 result.objects += 1
                 result.findings.extend(self.lint_object(obj, result))
                 if inventory is not None:
-                    inventory.add(obj)
+                    inventory.add(obj, raw)
         return result
 
     def lint_run(self, inventory: Inventory) -> tuple[list[Finding], bool]:
@@ -89,7 +89,8 @@ class Linter:
         crashed = False
         for rule_id, check in self.run_checks:
             try:
-                found = [self.finding(obj, problem, rule_id) for obj, problem in check(inventory, self.context)]
+                found = [self.finding(inventory.attach(obj), problem, rule_id)
+                         for obj, problem in check(inventory, self.context)]
             except Exception as exc:  # a bug in one rule must not cost the rest of the run
                 crashed = True
                 detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"

@@ -1,8 +1,10 @@
 """What a run keeps of its inputs for the cross-object checks.
 
-Memory stays bounded: whole objects (with their position trees) are kept only for the kinds
-the cross-object checks judge or read (workloads, Services, autoscalers, disruption budgets,
-network policies); of every other object only its kind, namespace and name.
+Memory stays bounded: the data of objects is kept only for the kinds the cross-object checks
+judge or read (workloads, Services, autoscalers, disruption budgets, network policies); of
+every other object only its kind, namespace and name. Position trees are not kept (they are
+most of a parsed file, and keeping them all would make every garbage collection of the run
+slower): the bytes of the file are, and the rare object with a finding is read again.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from yaml.nodes import ScalarNode
+
 from podlint.objects import POD_SPEC_PATHS, K8sObject
+from podlint.parse import Document, parse_bytes
 
 WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS) - {"PodTemplate"}
 KEPT_KINDS = WORKLOAD_KINDS | {"Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"}
@@ -67,6 +72,9 @@ def pod_labels(obj: K8sObject) -> dict[str, Any] | None:
     return labels
 
 
+_NO_POSITIONS = ScalarNode("tag:yaml.org,2002:null", "")  # the root of a document kept without positions
+
+
 def folder(obj: K8sObject) -> str:
     return os.path.dirname(obj.file)
 
@@ -81,27 +89,50 @@ class Inventory:
     """
 
     objects: list[K8sObject] = field(default_factory=list)
+    # folder -> the kept objects of that folder.
+    kept: dict[str, list[K8sObject]] = field(default_factory=dict)
     # (kind, name) -> the namespaces that define it.
     names: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     # folder -> kind -> the namespaces with an object of that kind there.
     folders: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     # folder -> namespaces with custom resources: an operator may make pods and secrets there.
     custom: dict[str, set[str]] = field(default_factory=dict)
+    # file -> its bytes, for the files with kept objects.
+    sources: dict[str, bytes] = field(default_factory=dict)
+    _reread: dict[str, list[Document]] = field(default_factory=dict)
 
-    def add(self, obj: K8sObject) -> None:
+    def add(self, obj: K8sObject, source: bytes) -> None:
         self.names.setdefault((obj.kind, obj.name), set()).add(obj.namespace)
         self.folders.setdefault(folder(obj), {}).setdefault(obj.kind, set()).add(obj.namespace)
         if is_custom(obj):
             self.custom.setdefault(folder(obj), set()).add(obj.namespace)
         if obj.kind in KEPT_KINDS:
-            self.objects.append(obj)
+            document = obj.document
+            detached = Document(document.file, document.index, document.data, _NO_POSITIONS, document.line_offset)
+            light = K8sObject(detached, obj.base, obj.data)
+            self.objects.append(light)
+            self.kept.setdefault(folder(obj), []).append(light)
+            self.sources[obj.file] = source
+
+    def attach(self, obj: K8sObject) -> K8sObject:
+        """A kept object with its positions again: its file is read once more from the kept bytes."""
+        if obj.document.root is not _NO_POSITIONS:
+            return obj
+        documents = self._reread.get(obj.file)
+        if documents is None:
+            documents = self._reread[obj.file] = parse_bytes(self.sources[obj.file], obj.file).documents
+        return K8sObject(documents[obj.document.index], obj.base, obj.data)
 
     def of_kind(self, *kinds: str) -> Iterator[K8sObject]:
         return (obj for obj in self.objects if obj.kind in kinds)
 
-    def workloads(self, namespace: str) -> Iterator[K8sObject]:
-        return (obj for obj in self.objects
-                if obj.kind in WORKLOAD_KINDS and same_namespace(obj.namespace, namespace))
+    def workloads(self) -> Iterator[K8sObject]:
+        return (obj for obj in self.objects if obj.kind in WORKLOAD_KINDS)
+
+    def near(self, obj: K8sObject, kinds: frozenset[str]) -> Iterator[K8sObject]:
+        """The kept objects of `kinds` in the folder of `obj` that may share its namespace."""
+        return (other for other in self.kept.get(folder(obj), ())
+                if other.kind in kinds and same_namespace(other.namespace, obj.namespace))
 
     def defines(self, kind: str, namespace: str, name: str) -> bool:
         return any(same_namespace(ns, namespace) for ns in self.names.get((kind, name), ()))

@@ -130,7 +130,7 @@ def test_inventory_keeps_only_what_cross_checks_read(tmp_path: Path) -> None:
     text = DEPLOYMENT + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata: {a: b}\n"
     inventory = Inventory()
     for document in parse_text(text, "x.yaml").documents:
-        inventory.add(K8sObject(document, (), document.data))
+        inventory.add(K8sObject(document, (), document.data), text.encode())
     assert [obj.kind for obj in inventory.objects] == ["Deployment"]
     assert inventory.defines("ConfigMap", "", "big") and not inventory.defines("ConfigMap", "", "small")
 

@@ -14,21 +14,21 @@ from podlint.checks import Context, Problem, run_check
 from podlint.checks.controllers import selector_matches
 from podlint.checks.fields import as_dict, items, unrendered
 from podlint.findings import FieldPath
-from podlint.inventory import GENERATED_LABELS, Inventory, folder, pod_labels, same_namespace
+from podlint.inventory import GENERATED_LABELS, WORKLOAD_KINDS, Inventory, pod_labels
 from podlint.objects import K8sObject
 from podlint.podspec import PodSpecView, Role
+from podlint.validation import port_name
 
 # Objects Kubernetes makes in every namespace by itself.
 IMPLICIT_OBJECTS = frozenset({("ConfigMap", "kube-root-ca.crt"), ("ServiceAccount", "default")})
+SERVICE = frozenset({"Service"})
 SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
 
 
 def _selected(inventory: Inventory, near: K8sObject, selector: dict[str, Any]) -> list[K8sObject]:
     """The workloads of the folder and namespace of `near` whose pods a LabelSelector selects."""
     found = []
-    for workload in inventory.workloads(near.namespace):
-        if folder(workload) != folder(near):
-            continue
+    for workload in inventory.near(near, WORKLOAD_KINDS):
         labels = pod_labels(workload)
         if labels is not None and selector_matches(_known_part(selector, workload), labels):
             found.append(workload)
@@ -98,8 +98,8 @@ def service_target_port_not_found(inventory: Inventory, ctx: Context) -> Iterato
             continue  # service-selects-nothing says it
         for index, port in items(service.get(("spec", "ports"))):
             target = port.get("targetPort")
-            if not isinstance(target, str) or not target or target.isdigit() or unrendered(target):
-                continue
+            if not isinstance(target, str) or port_name(target) or unrendered(target):
+                continue  # a number, or not a port name at all (a placeholder such as PORT)
             protocol = port.get("protocol") or "TCP"
             missing = [w for w in selected if not _exposes(w, target, protocol)]
             if missing:
@@ -146,7 +146,7 @@ def _references(pod: PodSpecView) -> Iterator[tuple[str, Any, FieldPath]]:
 
 @run_check("reference-not-found")
 def reference_not_found(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
-    for workload in inventory.workloads(""):
+    for workload in inventory.workloads():
         pod = PodSpecView.of(workload)
         if pod is None:
             continue
@@ -214,8 +214,7 @@ def statefulset_service_not_headless(inventory: Inventory, ctx: Context) -> Iter
         if not isinstance(name, str) or not name:
             continue
         # The governing Service of the same folder (another folder's same-named Service is another app's).
-        services = [s for s in inventory.of_kind("Service") if s.name == name and folder(s) == folder(statefulset)
-                    and same_namespace(s.namespace, statefulset.namespace)]
+        services = [s for s in inventory.near(statefulset, SERVICE) if s.name == name]
         if not services or any(s.get(("spec", "clusterIP")) == "None" for s in services):
             continue
         yield statefulset, Problem(("spec", "serviceName"),

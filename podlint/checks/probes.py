@@ -8,6 +8,7 @@ from typing import Any
 from podlint.checks import Context, Problem, pod_check
 from podlint.checks.fields import as_dict, as_int, items, spec_path
 from podlint.podspec import ContainerView, PodSpecView, Role, is_placeholder
+from podlint.validation import port_name
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
@@ -89,8 +90,8 @@ def probe_port_not_exposed(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
         for kind, probe in probes(container):
             for handler in ("httpGet", "tcpSocket"):
                 port = as_dict(probe.get(handler)).get("port")
-                if not isinstance(port, str) or not port or port.isdigit() or is_placeholder(port):
-                    continue
+                if not isinstance(port, str) or port_name(port) or is_placeholder(port):
+                    continue  # a number, or not a port name at all (invalid, or a placeholder)
                 if port not in names:
                     yield Problem(container.child(kind, handler, "port"),
                                   f"{spec_path(container, kind, handler, 'port')}: port name {port!r} is not "
