@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from podlint.findings import FieldPath, Span
-from podlint.objects import K8sObject
+from podlint.objects import RUN_TO_COMPLETION, K8sObject
 from podlint.parse import Anchor
 
 
@@ -130,7 +130,8 @@ class ContainerView:
         if self.role is Role.SIDECAR:
             return True
         if self.role is Role.APP:
-            return self.pod.restart_policy == "Always"
+            # A Job's pods never restart Always (invalid-restart-policy reports the template).
+            return self.pod.restart_policy == "Always" and self.pod.obj.kind not in RUN_TO_COMPLETION
         return False
 
     def child(self, *parts: str | int) -> FieldPath:
