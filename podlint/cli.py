@@ -45,7 +45,10 @@ def _usage_error(message: str) -> typer.Exit:
 @app.command()
 def lint(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or - for standard input.")],
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output_formats: Annotated[list[str] | None, typer.Option(
+        "--format", "-f", metavar="FORMAT[=FILE]",
+        help="text, json, sarif, github or gitlab; repeat it for several reports, "
+             "each but one written to its own FILE (default: text).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     fail_on: Annotated[str, typer.Option(help="Exit 1 when a finding reaches this severity: "
                                          "error, warning, info or never.")] = "warning",
@@ -57,11 +60,13 @@ def lint(
     """Lint manifests and report findings at file:line:column."""
     from podlint.engine import Linter, Options, lint_sources
     from podlint.findings import Severity
-    from podlint.report import FORMATS, Report, formatter
+    from podlint.report import Report, formatter, plan_outputs
     from podlint.sources import expand
 
-    if output_format not in FORMATS:
-        raise _usage_error(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
+    try:
+        outputs = plan_outputs(output_formats, output)
+    except ValueError as exc:
+        raise _usage_error(str(exc)) from None
     if fail_on not in FAIL_ON:
         raise _usage_error(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
@@ -75,19 +80,21 @@ def lint(
             raise _usage_error(f"--kubernetes-version: {exc}") from None
     linter = Linter(options)
     run = lint_sources(expand(paths), linter)
-    exit_code = run.exit_code(threshold)
+    exit_code = run.exit_code(threshold)  # before rendering: SARIF records it
     report = Report(run.findings, run.summary, exit_code)
-    colour = output is None and output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = formatter(output_format)(report, colour)
-    if quiet and output_format == "text":
-        text = "".join(line + "\n" for line in text.splitlines()[:-1])
-    if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise _usage_error(f"cannot write {output}: {exc.strerror or exc}") from exc
-    else:
-        sys.stdout.write(text)
+    for target in outputs:
+        colour = (target.file is None and target.format == "text" and sys.stdout.isatty()
+                  and "NO_COLOR" not in os.environ)
+        text = formatter(target.format)(report, colour)
+        if quiet and target.format == "text":
+            text = "".join(line + "\n" for line in text.splitlines()[:-1])
+        if target.file is not None:
+            try:
+                target.file.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise _usage_error(f"cannot write {target.file}: {exc.strerror or exc}") from exc
+        else:
+            sys.stdout.write(text)
     raise typer.Exit(exit_code)
 
 
