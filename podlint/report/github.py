@@ -5,6 +5,7 @@ from __future__ import annotations
 from podlint.findings import Finding, Severity
 from podlint.report import Report
 from podlint.report.locations import Locator, find_root
+from podlint.sources import STDIN_NAME
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -22,9 +23,8 @@ def _property(text: str) -> str:
 def annotation(finding: Finding, locator: Locator) -> str:
     span = finding.span
     properties: dict[str, object] = {}
-    path = locator.relative(finding.file)
-    if path is not None:  # paths are matched from the repository root; stdin has no file to annotate
-        properties = {"file": path, "line": span.line, "endLine": span.end_line,
+    if finding.file != STDIN_NAME:  # the runner matches paths from the repository root
+        properties = {"file": locator.display(finding.file), "line": span.line, "endLine": span.end_line,
                       "col": span.column, "endColumn": span.end_column}
     properties["title"] = finding.rule
     owner = f" ({finding.kind}/{finding.name})" if finding.kind else ""
