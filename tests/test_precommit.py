@@ -2,8 +2,9 @@
 
 `pre-commit try-repo` installs this repository (its committed HEAD, plus uncommitted changes to
 tracked files) into a fresh environment from the package registry, as `repos:` would, then runs
-the hook on files of a scratch repository. It needs the registry and takes a while (one
-install), so it is marked `network`: offline, run `pytest -m 'not network'`.
+the hook on files of a scratch repository. It needs the registry and takes a while (each
+try-repo installs afresh: two runs, some 20 s each here), so it is marked `network`: offline,
+run `pytest -m 'not network'`.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from tests.test_cli import BAD, GOOD
 WORKFLOW = "name: ci\non:\n  push:\n    branches: [main]\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
 
 
-def try_repo(scratch: Path, home: Path, *files: str) -> subprocess.CompletedProcess[str]:
+def try_repo(scratch: Path, *files: str) -> subprocess.CompletedProcess[str]:
     # Nothing from an enclosing git hook or pre-commit run may steer the inner ones.
     env = {key: value for key, value in os.environ.items() if not key.startswith(("GIT_", "PRE_COMMIT"))}
-    env |= {"PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    env["PRE_COMMIT_COLOR"] = "never"
     return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "podlint", "--files", *files],
                           cwd=scratch, env=env, capture_output=True, text=True, timeout=900)
 
@@ -50,13 +51,12 @@ def test_the_hook_blocks_a_bad_manifest_and_lets_good_files_through(tmp_path: Pa
     (scratch / "package.json").write_text('{"name": "x", "version": "1.0.0"}\n')
     (scratch / "notes.txt").write_text(BAD)  # not YAML or JSON: the hook never sees it
     subprocess.run(["git", "add", "."], cwd=scratch, check=True)
-    home = tmp_path / "pre-commit-home"
 
-    passed = try_repo(scratch, home, "good.yaml", "ci.yml", "package.json", "notes.txt")
+    passed = try_repo(scratch, "good.yaml", "ci.yml", "package.json", "notes.txt")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert re.search(r"^podlint\.+Passed$", passed.stdout, re.MULTILINE), passed.stdout
 
-    failed = try_repo(scratch, home, "good.yaml", "bad.yaml", "notes.txt")
+    failed = try_repo(scratch, "good.yaml", "bad.yaml", "notes.txt")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert re.search(r"^podlint\.+Failed$", failed.stdout, re.MULTILINE), failed.stdout
     assert "bad.yaml:8:7: warning image-latest-tag " in failed.stdout

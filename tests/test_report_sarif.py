@@ -215,6 +215,14 @@ def test_a_crashed_rule_is_an_unsuccessful_execution() -> None:
     assert log["runs"][0]["invocations"][0]["executionSuccessful"] is False
 
 
+def test_a_rule_missing_from_the_catalogue_is_still_described() -> None:
+    stray = Finding("not-catalogued", Severity.WARNING, "odd", "a.yaml", Span.point(1, 1))
+    log = json.loads(formatter("sarif")(Report([stray], Summary(), 1, root=ROOT), False))
+    validate(log)
+    result = log["runs"][0]["results"][0]
+    assert log["runs"][0]["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == "not-catalogued"
+
+
 def test_fixes_become_sarif_replacements() -> None:
     edit = Edit(start=(6, 14), end=(6, 19), text="nginx:1.27.3")
     finding = Finding("image-latest-tag", Severity.WARNING, "no tag", "web.yaml", Span(7, 15, 7, 20),
