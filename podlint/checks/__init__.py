@@ -87,6 +87,7 @@ from podlint.checks import (  # noqa: E402
     crossobject,
     deprecations,
     env,
+    hardening,
     images,
     jobs,
     labels,
@@ -101,6 +102,6 @@ from podlint.checks import (  # noqa: E402
     workloads,
 )
 
-__all__ = ["commands", "containers", "controllers", "crossobject", "deprecations", "env", "images", "jobs",
-           "labels", "lifecycle", "names", "networking", "ports", "probes", "quantities", "resources", "volumes",
-           "workloads"]
+__all__ = ["commands", "containers", "controllers", "crossobject", "deprecations", "env", "hardening", "images",
+           "jobs", "labels", "lifecycle", "names", "networking", "ports", "probes", "quantities", "resources",
+           "volumes", "workloads"]
