@@ -153,7 +153,7 @@ def test_a_crashing_run_check_is_an_internal_error_not_a_lost_run(tmp_path: Path
 
 ODD_VALUES: list[object] = [None, 0, -1, 1.5, "", "x", "{{ x }}", [], {}, ["a"], {"a": 1}, True, [1, {"b": None}]]
 # The rules of the issue-12 modules (older modules are covered by their own robustness tests).
-NEW_MODULES = ("names", "labels", "ports", "volumes", "env", "probes", "lifecycle", "workloads", "jobs",
+NEW_MODULES = ("names", "labels", "ports", "volumes", "env", "probes", "lifecycle", "workloads", "jobs", "image_pulls",
                "deprecations", "quantities", "crossobject")
 
 

@@ -88,6 +88,7 @@ from podlint.checks import (  # noqa: E402
     deprecations,
     env,
     hardening,
+    image_pulls,
     images,
     jobs,
     labels,
@@ -102,6 +103,6 @@ from podlint.checks import (  # noqa: E402
     workloads,
 )
 
-__all__ = ["commands", "containers", "controllers", "crossobject", "deprecations", "env", "hardening", "images",
-           "jobs", "labels", "lifecycle", "names", "networking", "ports", "probes", "quantities", "resources",
+__all__ = ["commands", "containers", "controllers", "crossobject", "deprecations", "env", "hardening", "image_pulls",
+           "images", "jobs", "labels", "lifecycle", "names", "networking", "ports", "probes", "quantities", "resources",
            "volumes", "workloads"]

@@ -163,3 +163,12 @@ def _daemonset_strategy(obj: K8sObject) -> Iterator[Problem]:
     elif not unavailable and not surge:
         yield Problem((*base, "maxUnavailable"), f"{where}.maxUnavailable: Required value: cannot be 0 when "
                       "maxSurge is 0")
+
+
+@object_check("bare-pod")
+def bare_pod(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
+    if obj.kind != "Pod" or obj.group != "" or obj.metadata.get("ownerReferences"):
+        return
+    yield Problem(("kind",), f"Pod {obj.name!r} is managed by no controller: nothing recreates it when it is "
+                  "deleted, evicted or its node fails; run it as a Deployment, StatefulSet, DaemonSet or Job",
+                  anchor="value")
