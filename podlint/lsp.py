@@ -318,7 +318,7 @@ class PodlintServer(LanguageServer):
         json_document = document.language_id == "json" or document.path.endswith(".json")
         for entry in self.entries_at(linted, linted.lines, params.range, params.context.diagnostics):
             finding = entry.finding
-            if finding.fix is not None:
+            if finding.fixable and finding.fix is not None:  # what `podlint fix` applies
                 actions.append(types.CodeAction(
                     title=finding.fix.description, kind=types.CodeActionKind.QuickFix,
                     diagnostics=[entry.diagnostic], is_preferred=True,
