@@ -237,8 +237,10 @@ class PodlintServer(LanguageServer):
     @staticmethod
     def file_name(path: Path, setup: Setup) -> str:
         """The name `podlint lint` prints when run from the configuration's folder (overrides and excludes match it)."""
-        if setup.root is not None and path.is_relative_to(setup.root):
-            return path.relative_to(setup.root).as_posix()
+        if setup.root is not None:
+            resolved = path.resolve()  # as the configuration's path is
+            if resolved.is_relative_to(setup.root):
+                return resolved.relative_to(setup.root).as_posix()
         return str(path)
 
     def entry(self, finding: Finding, lines: list[str], rule: Rule | None) -> Entry:
@@ -286,11 +288,12 @@ class PodlintServer(LanguageServer):
 
     # Code actions and hover ------------------------------------------------------------------
 
-    def entries_at(self, linted: Linted, lines: list[str], requested: types.Range,
+    def entries_at(self, linted: Linted, requested: types.Range,
                    diagnostics: Iterable[types.Diagnostic] = ()) -> list[Entry]:
+        """The findings that overlap a range (in client units), and those the client names in `diagnostics`."""
         codec = self.workspace.position_codec
-        first = codec.position_from_client_units(lines, requested.start)
-        last = codec.position_from_client_units(lines, requested.end)
+        first = codec.position_from_client_units(linted.lines, requested.start)
+        last = codec.position_from_client_units(linted.lines, requested.end)
         named = {(d.code, d.range.start.line, d.range.start.character, d.message) for d in diagnostics}
         return [entry for entry in linted.entries
                 if (entry.start <= last and first <= entry.end)
@@ -316,7 +319,7 @@ class PodlintServer(LanguageServer):
         uri = params.text_document.uri
         actions: list[types.CodeAction] = []
         json_document = document.language_id == "json" or document.path.endswith(".json")
-        for entry in self.entries_at(linted, linted.lines, params.range, params.context.diagnostics):
+        for entry in self.entries_at(linted, params.range, params.context.diagnostics):
             finding = entry.finding
             if finding.fixable and finding.fix is not None:  # what `podlint fix` applies
                 actions.append(types.CodeAction(
@@ -341,7 +344,7 @@ class PodlintServer(LanguageServer):
             return None
         linted = self.current(document)
         here = types.Range(params.position, params.position)
-        entries = self.entries_at(linted, linted.lines, here)
+        entries = self.entries_at(linted, here)
         if not entries:
             return None
         catalogue = load_catalogue()
