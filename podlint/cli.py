@@ -1,4 +1,4 @@
-"""The command line (typer): lint, rules, explain. Only argument handling lives here."""
+"""The command line (typer): lint, rules, explain, lsp. Only argument handling lives here."""
 
 from __future__ import annotations
 
@@ -163,6 +163,17 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, as `podlint 
     if rule.references:
         parts += ["", "References:", *(f"  {ref}" for ref in rule.references)]
     typer.echo("\n".join(parts))
+
+
+@app.command()
+def lsp(
+    stdio: Annotated[bool, typer.Option("--stdio", help="Talk over standard input and output (the only transport; "
+                                        "accepted because some clients pass it).")] = False,
+) -> None:
+    """Run the language server (for editors): live diagnostics, quick fixes and rule docs on hover."""
+    from podlint.lsp import serve
+
+    raise typer.Exit(serve())
 
 
 def _indent(text: str) -> str:
