@@ -191,20 +191,21 @@ def _is_empty(selector: dict[str, Any]) -> bool:
     return not selector.get("matchLabels") and not selector.get("matchExpressions")
 
 
+def _selecting_nothing(inventory: Inventory, kind: str, field: str, effect: str) -> Iterator[tuple[K8sObject, Problem]]:
+    for obj in inventory.of_kind(kind):
+        problem = _label_selector_problem(inventory, obj, ("spec", field), f"{kind} {field}")
+        if problem is not None:
+            yield obj, Problem(problem.path, f"{problem.message}: {effect}")
+
+
 @run_check("pdb-selects-nothing")
 def pdb_selects_nothing(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
-    for pdb in inventory.of_kind("PodDisruptionBudget"):
-        problem = _label_selector_problem(inventory, pdb, ("spec", "selector"), "PodDisruptionBudget selector")
-        if problem is not None:
-            yield pdb, Problem(problem.path, problem.message + ": it protects nothing during node drains")
+    return _selecting_nothing(inventory, "PodDisruptionBudget", "selector", "it protects nothing during node drains")
 
 
 @run_check("network-policy-selects-nothing")
 def network_policy_selects_nothing(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
-    for policy in inventory.of_kind("NetworkPolicy"):
-        problem = _label_selector_problem(inventory, policy, ("spec", "podSelector"), "NetworkPolicy podSelector")
-        if problem is not None:
-            yield policy, Problem(problem.path, problem.message + ": the policy isolates nothing")
+    return _selecting_nothing(inventory, "NetworkPolicy", "podSelector", "the policy isolates nothing")
 
 
 @run_check("statefulset-service-not-headless")

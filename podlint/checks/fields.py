@@ -34,6 +34,17 @@ def items(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
                 yield index, item
 
 
+def repeated(entries: Any, field: str) -> Iterator[tuple[int, str]]:
+    """(index, value) of each list entry whose string `field` an earlier entry already had."""
+    seen: set[str] = set()
+    for index, entry in items(entries):
+        value = entry.get(field)
+        if isinstance(value, str) and value:
+            if value in seen:
+                yield index, value
+            seen.add(value)
+
+
 def spec_path(container: ContainerView, *parts: str | int) -> str:
     """A container field as the API server names it, relative to the pod spec: `containers[0].ports[1]`."""
     return format_path((container.list_name, container.index, *parts))

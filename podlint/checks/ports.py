@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from podlint.checks import Context, Problem, pod_check
-from podlint.checks.fields import as_int, items, spec_path
+from podlint.checks.fields import as_int, items, repeated, spec_path
 from podlint.podspec import ContainerView, PodSpecView, Role, is_placeholder
 from podlint.validation import go_value, port_name
 
@@ -44,16 +44,10 @@ def invalid_port_name(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
 def duplicate_port_name(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     # Unique per container: Services and probes look a named port up in one container.
     for container in pod.containers():
-        seen: set[str] = set()
-        for index, port in ports(container):
-            name = port.get("name")
-            if not isinstance(name, str) or not name:
-                continue
-            if name in seen:
-                yield Problem(container.child("ports", index, "name"),
-                              f"{spec_path(container, 'ports', index, 'name')}: Duplicate value: {go_value(name)}",
-                              anchor="value")
-            seen.add(name)
+        for index, name in repeated(container.data.get("ports"), "name"):
+            yield Problem(container.child("ports", index, "name"),
+                          f"{spec_path(container, 'ports', index, 'name')}: Duplicate value: {go_value(name)}",
+                          anchor="value")
 
 
 @pod_check("invalid-port-number")

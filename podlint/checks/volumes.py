@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
-from podlint.checks.fields import as_dict, items, spec_path
+from podlint.checks.fields import as_dict, items, repeated, spec_path
 from podlint.podspec import PodSpecView, is_placeholder
 from podlint.validation import go_value
 
@@ -29,15 +29,9 @@ def volume_names(pod: PodSpecView) -> set[str]:
 
 @pod_check("duplicate-volume-name")
 def duplicate_volume_name(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
-    seen: set[str] = set()
-    for index, volume in items(pod.data.get("volumes")):
-        name = volume.get("name")
-        if not isinstance(name, str) or not name:
-            continue
-        if name in seen:
-            yield Problem(pod.child("volumes", index, "name"),
-                          f"volumes[{index}].name: Duplicate value: {go_value(name)}", anchor="value")
-        seen.add(name)
+    for index, name in repeated(pod.data.get("volumes"), "name"):
+        yield Problem(pod.child("volumes", index, "name"),
+                      f"volumes[{index}].name: Duplicate value: {go_value(name)}", anchor="value")
 
 
 @pod_check("volume-mount-not-found")
@@ -57,16 +51,10 @@ def volume_mount_not_found(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
 @pod_check("duplicate-mount-path")
 def duplicate_mount_path(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in pod.containers():
-        seen: set[str] = set()
-        for index, mount in items(container.data.get("volumeMounts")):
-            path = mount.get("mountPath")
-            if not isinstance(path, str) or not path:
-                continue
-            if path in seen:
-                yield Problem(container.child("volumeMounts", index, "mountPath"),
-                              f"{spec_path(container, 'volumeMounts', index, 'mountPath')}: Invalid value: "
-                              f"{go_value(path)}: must be unique", anchor="value")
-            seen.add(path)
+        for index, path in repeated(container.data.get("volumeMounts"), "mountPath"):
+            yield Problem(container.child("volumeMounts", index, "mountPath"),
+                          f"{spec_path(container, 'volumeMounts', index, 'mountPath')}: Invalid value: "
+                          f"{go_value(path)}: must be unique", anchor="value")
 
 
 @pod_check("multiple-volume-sources")
