@@ -216,6 +216,9 @@ def test_encoding_bom_and_permissions_are_kept(tmp_path: Path) -> None:
     assert run.exit_code(None) == 0
     assert path.read_bytes() == b"\xef\xbb\xbf" + FIXED_POD.replace("\n", "\r\n").encode()
     assert path.stat().st_mode & 0o777 == 0o640
+    path.write_bytes(b"\xff\xfe" + POD.encode("utf-16-le"))
+    fix_sources(expand([str(path)]), FixingLinter())
+    assert path.read_bytes() == b"\xff\xfe" + FIXED_POD.encode("utf-16-le")
 
 
 def test_overlapping_fixes_wait_for_the_next_round() -> None:
