@@ -16,7 +16,7 @@ from typing import Any
 
 from yaml.nodes import ScalarNode
 
-from podlint.objects import POD_SPEC_PATHS, K8sObject
+from podlint.objects import POD_SPEC_PATHS, K8sObject, objects_of
 from podlint.parse import Document, parse_bytes
 
 WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS) - {"PodTemplate"}
@@ -113,6 +113,12 @@ class Inventory:
             self.objects.append(light)
             self.kept.setdefault(folder(obj), []).append(light)
             self.sources[obj.file] = source
+
+    def add_source(self, raw: bytes, file: str) -> None:
+        """Every object of a file (for a linter that changed the file before linting it)."""
+        for document in parse_bytes(raw, file).documents:
+            for obj in objects_of(document):
+                self.add(obj, raw)
 
     def attach(self, obj: K8sObject) -> K8sObject:
         """A kept object with its positions again: its file is read once more from the kept bytes."""

@@ -196,3 +196,16 @@ def test_new_rules_never_crash_on_values_of_the_wrong_type() -> None:
         crashes = [f.message for f in findings if f.rule == "internal-error"
                    and any(f"rule {rule_id} failed" in f.message for rule_id in new_rules)]
         assert crashes == [], f"{crashes}\n{text}"
+
+
+def test_cross_object_findings_point_into_the_fixed_file(tmp_path: Path) -> None:
+    from podlint.fix import FixingLinter, fix_sources
+
+    daemonset = DEPLOYMENT.replace("kind: Deployment", "kind: DaemonSet").replace(
+        "    spec:\n", "    spec:\n      hostNetwork: true\n")  # the fix inserts a dnsPolicy line here
+    source = _write(tmp_path, "app.yaml", daemonset + "---\n" + SERVICE % "webb")
+    fixed = fix_sources([source], FixingLinter(write=False))
+    [change] = fixed.files
+    assert change.fixed == {"host-network-dns-policy": 1}
+    [finding] = [f for f in fixed.run.findings if f.rule == "service-selects-nothing"]
+    assert change.after.splitlines()[finding.span.line - 1].strip() == "selector: {app: webb}"
