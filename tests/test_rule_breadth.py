@@ -209,3 +209,10 @@ def test_cross_object_findings_point_into_the_fixed_file(tmp_path: Path) -> None
     assert change.fixed == {"host-network-dns-policy": 1}
     [finding] = [f for f in fixed.run.findings if f.rule == "service-selects-nothing"]
     assert change.after.splitlines()[finding.span.line - 1].strip() == "selector: {app: webb}"
+
+
+def test_selector_with_malformed_values_does_not_crash() -> None:
+    from podlint.checks.controllers import selector_matches
+
+    selector = {"matchExpressions": [{"key": "app", "operator": "In", "values": 3}]}
+    assert selector_matches(selector, {"app": "3"}) is False
