@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from podlint import suppress
@@ -15,6 +15,7 @@ from podlint.inventory import Inventory
 from podlint.objects import K8sObject, objects_of
 from podlint.parse import ParseResult, parse_bytes, parse_text
 from podlint.podspec import PodSpecView
+from podlint.policies.base import Policies
 from podlint.report import Summary
 from podlint.ruleset import FileRules, Override, Ruleset, RuleSetting
 from podlint.sources import Source, SourceError
@@ -31,6 +32,7 @@ class Options:
     overrides: list[Override] = field(default_factory=list)
     kubernetes_version: Version = DEFAULT
     debug: bool = False
+    policies: Policies | None = None  # custom rules and admission policies: more rules for this run
 
 
 @dataclass(slots=True)
@@ -48,11 +50,16 @@ class Linter:
 
     def __init__(self, options: Options | None = None) -> None:
         self.options = options or Options()
-        self.catalogue: dict[str, Rule] = load_catalogue()
+        policies = self.options.policies
+        self.catalogue: dict[str, Rule] = policies.catalogue() if policies is not None else load_catalogue()
         self.ruleset = Ruleset(self.catalogue, self.options.profile, self.options.rules, self.options.overrides)
         runnable = self.ruleset.possibly_enabled()
         self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id in runnable]
-        self.object_checks = [(rule_id, fn) for rule_id, fn in sorted(OBJECT_CHECKS.items()) if rule_id in runnable]
+        # Custom rules and admission policies run as object checks after the built-in ones,
+        # isolated the same way (an exception is an internal-error finding, not a crash).
+        extra = policies.checks() if policies is not None else []
+        self.object_checks = [(rule_id, fn) for rule_id, fn in [*sorted(OBJECT_CHECKS.items()), *extra]
+                              if rule_id in runnable]
         self.run_checks = [(rule_id, fn) for rule_id, fn in sorted(RUN_CHECKS.items()) if rule_id in runnable]
         self._contexts: dict[int, Context] = {}
 
@@ -64,6 +71,15 @@ class Linter:
 
     def severity_of(self, rule_id: str, file: str = "") -> Severity:
         return self.ruleset.for_file(file).severity(rule_id)
+
+    def notes(self) -> list[Finding]:
+        """Findings about the run's policies themselves (one skipped offline), as their file's rules say."""
+        notes = []
+        for note in self.options.policies.notes if self.options.policies is not None else []:
+            rules = self.ruleset.for_file(note.file)
+            if note.rule in rules.enabled:
+                notes.append(replace(note, severity=rules.severity(note.rule)))
+        return notes
 
     def lint_bytes(self, raw: bytes, file: str, inventory: Inventory | None = None) -> FileResult:
         return self._run(parse_bytes(raw, file), file, suppress.scan(raw), inventory, raw)
@@ -221,6 +237,7 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
     run = RunResult(findings, summary)
     suppressions: dict[str, tuple[list[suppress.Suppression], bool]] = {}
     inventory = Inventory() if linter.run_checks else None
+    findings.extend(linter.notes())
     for item in items:
         summary.files += 1
         if isinstance(item, SourceError):
