@@ -1,7 +1,8 @@
 """ValidatingAdmissionPolicy, offline: a cluster's own policies checked against manifests before deploy.
 
 Each manifest object is treated as a CREATE request (`request.operation == "CREATE"`,
-`oldObject == null`). What is evaluated as the API server does:
+`oldObject == null`) of the object after the API server's defaulting (`defaults.py`).
+What is evaluated as the API server does:
 - `matchConstraints` and a binding's `matchResources`: `resourceRules` / `excludeResourceRules`
   (apiGroups, apiVersions, resources, operations, resourceNames, scope; kinds map to resources by
   a small table and a plural guess), `objectSelector` on the object's labels, `matchPolicy`
@@ -34,6 +35,7 @@ from podlint.objects import K8sObject, objects_of
 from podlint.parse import Document, parse_bytes
 from podlint.policies.base import Located, Policies, PolicyError, PolicyRule
 from podlint.policies.cel import CelCompileError, CelEnvironment, CelUnsupported, Expression, Outcome, position
+from podlint.policies.defaults import Defaulter
 from podlint.policies.selectors import LabelSelector, read_selector
 from podlint.sources import SourceError, expand
 
@@ -63,6 +65,7 @@ CLUSTER_SCOPED = frozenset({
     "DeviceClass",
 })
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_QUALIFIED_NAME = re.compile(r"^(?:[a-z0-9.-]+/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 
 
 def resource_of(kind: str) -> str:
@@ -155,6 +158,7 @@ class Policy:
     conditions: list[Named]
     fail: bool
     environment: CelEnvironment
+    defaulter: Defaulter
     bindings: list[Binding] = field(default_factory=list)
     skipped: bool = False
 
@@ -167,7 +171,7 @@ class Policy:
         binding = max(bindings, key=lambda b: b.severity) if bindings else None
         environment = self.environment
         values: dict[str, Any] = {}
-        environment.bind(obj.data, request=request_for(obj), variables=values)
+        environment.bind(self.defaulter(obj), request=request_for(obj), variables=values)
         failed: dict[str, str] = {}
         for variable in self.variables:  # in order: a variable may use the ones before it
             outcome = environment.evaluate(variable.expression)
@@ -259,6 +263,7 @@ class PolicyLoader:
 
     def __init__(self, policies: Policies) -> None:
         self.policies = policies
+        self.defaulter = Defaulter()
 
     def load(self, paths: list[Path], origin: str) -> None:
         found_policies: list[_Found] = []
@@ -318,6 +323,7 @@ class PolicyLoader:
         policy = Policy(
             name=name, match=_match_resources(constraints, where, ("spec", "matchConstraints"), what, required=True),
             validations=[], variables=[], conditions=[], fail=failure == "Fail", environment=environment,
+            defaulter=self.defaulter,
             bindings=bindings.get(name, []),
         )
         skip: _Skip | None = None
@@ -332,8 +338,11 @@ class PolicyLoader:
                     raise where.error(path, f"{what}: each of {key} is a mapping with name and expression")
                 _known_keys(item, ("name", "expression"), where, path, what)
                 item_name = item.get("name")
-                if not isinstance(item_name, str) or not _IDENTIFIER.match(item_name):
-                    raise where.error((*path, "name"), f"{what}: {key}[{index}] needs a name (a CEL identifier)")
+                pattern = _IDENTIFIER if key == "variables" else _QUALIFIED_NAME
+                if not isinstance(item_name, str) or not pattern.match(item_name):
+                    kind = "a CEL identifier" if key == "variables" else "a qualified name like not-opted-out"
+                    raise where.error((*path, "name") if "name" in item else path,
+                                      f"{what}: {key}[{index}] needs a name ({kind})")
                 target.append(Named(item_name, compiler.compile(item.get("expression"), (*path, "expression"))))
         for index, item in enumerate(_list(spec.get("validations"), where, ("spec", "validations"), what)):
             path = ("spec", "validations", index)
