@@ -17,7 +17,7 @@ from podlint.findings import Finding, Severity
 from podlint.objects import objects_of
 from podlint.parse import parse_text
 from podlint.policies.defaults import defaulted
-from podlint.policies.vap import resource_of
+from podlint.policies.resources import resource_of
 from podlint.sources import expand
 from tests.conftest import CORPUS, ROOT
 from tests.test_cli import podlint

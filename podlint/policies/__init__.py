@@ -20,7 +20,7 @@ def add_custom_rules(policies: Policies, value: Any, where: Located, base_dir: P
     """Read a `custom-rules` list (rules, and files or folders of rules relative to `base_dir`)."""
     from podlint.policies.custom import RuleReader
 
-    policies.rules += RuleReader(policies).read_list(value, where, base_dir)
+    RuleReader(policies).read_list(value, where, base_dir)
 
 
 def add_policy_files(policies: Policies, paths: list[Path], origin: str) -> None:

@@ -157,25 +157,23 @@ class RuleReader:
     def __init__(self, policies: Policies) -> None:
         self.policies = policies
 
-    def read_list(self, value: Any, where: Located, base_dir: Path) -> list[PolicyRule]:
+    def read_list(self, value: Any, where: Located, base_dir: Path) -> None:
+        """Add the rules to the run's policies, one by one (so that a repeated id is caught)."""
         if not isinstance(value, list):
             raise where.error((), "custom-rules is a list of rules (mappings) and files or folders of rules")
-        rules: list[PolicyRule] = []
         for index, item in enumerate(value):
             if isinstance(item, str):
-                rules += self.read_path(base_dir / item, where.at(index))
+                self.read_path(base_dir / item, where.at(index))
             else:
-                rules.append(self.read_rule(item, where.at(index), str(where.name)))
-        return rules
+                self.policies.rules.append(self.read_rule(item, where.at(index), str(where.name)))
 
-    def read_path(self, path: Path, where: Located) -> list[PolicyRule]:
+    def read_path(self, path: Path, where: Located) -> None:
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file())
         elif path.is_file():
             files = [path]
         else:
             raise where.error((), f"no such file or folder of custom rules: {path}")
-        rules: list[PolicyRule] = []
         for file in files:
             try:
                 parsed = parse_bytes(file.read_bytes(), str(file))
@@ -191,8 +189,7 @@ class RuleReader:
                     if item is None:
                         continue
                     item_where = located.at(index) if isinstance(document.data, list) else located
-                    rules.append(self.read_rule(item, item_where, str(file)))
-        return rules
+                    self.policies.rules.append(self.read_rule(item, item_where, str(file)))
 
     def read_rule(self, data: Any, where: Located, origin: str) -> PolicyRule:
         if not isinstance(data, dict):

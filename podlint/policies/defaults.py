@@ -15,6 +15,7 @@ from typing import Any
 
 from podlint.objects import POD_SPEC_PATHS, K8sObject, lookup
 from podlint.podspec import CONTAINER_LISTS, parse_image
+from podlint.policies.resources import admission_request
 
 _PROBE = {"timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
 _ROLLING = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}
@@ -105,14 +106,17 @@ def defaulted(obj: K8sObject) -> dict[str, Any]:
 
 
 class Defaulter:
-    """Defaults each object once, however many policies read it (the last object is kept)."""
+    """What a policy is given for an object, made once however many policies read it.
+
+    Returns the defaulted object and the admission request; the last object is kept.
+    """
 
     def __init__(self) -> None:
         self._source: Any = None
-        self._result: dict[str, Any] = {}
+        self._result: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
 
-    def __call__(self, obj: K8sObject) -> dict[str, Any]:
+    def __call__(self, obj: K8sObject) -> tuple[dict[str, Any], dict[str, Any]]:
         if self._source is not obj.data:  # identity: the source is held, so its id cannot be reused
             self._source = obj.data
-            self._result = defaulted(obj)
+            self._result = (defaulted(obj), admission_request(obj))
         return self._result

@@ -36,9 +36,12 @@ from podlint.parse import Document, parse_bytes
 from podlint.policies.base import Located, Policies, PolicyError, PolicyRule
 from podlint.policies.cel import CelCompileError, CelEnvironment, CelUnsupported, Expression, Outcome, position
 from podlint.policies.defaults import Defaulter
+from podlint.policies.resources import CLUSTER_SCOPED, group_version, resource_of
 from podlint.policies.selectors import LabelSelector, read_selector
 from podlint.sources import SourceError, expand
 
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_QUALIFIED_NAME = re.compile(r"^(?:[a-z0-9.-]+/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 GROUP = "admissionregistration.k8s.io"
 POLICY = "ValidatingAdmissionPolicy"
 BINDING = "ValidatingAdmissionPolicyBinding"
@@ -53,37 +56,6 @@ MATCH_KEYS = ("namespaceSelector", "objectSelector", "resourceRules", "excludeRe
 RULE_KEYS = ("apiGroups", "apiVersions", "resources", "operations", "resourceNames", "scope")
 VALIDATION_KEYS = ("expression", "message", "messageExpression", "reason")
 BINDING_KEYS = ("policyName", "paramRef", "matchResources", "validationActions")
-
-# Kinds whose resource name is not the plural guess, and the built-in cluster-scoped kinds.
-IRREGULAR_RESOURCES = {"Endpoints": "endpoints"}
-CLUSTER_SCOPED = frozenset({
-    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass",
-    "CustomResourceDefinition", "PriorityClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding", "APIService", "CSIDriver", "CSINode", "IngressClass", "RuntimeClass",
-    "VolumeAttachment", "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ComponentStatus",
-    "DeviceClass",
-})
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_QUALIFIED_NAME = re.compile(r"^(?:[a-z0-9.-]+/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-
-
-def resource_of(kind: str) -> str:
-    """`Deployment` -> `deployments`, `NetworkPolicy` -> `networkpolicies`, `Ingress` -> `ingresses`."""
-    if kind in IRREGULAR_RESOURCES:
-        return IRREGULAR_RESOURCES[kind]
-    lower = kind.lower()
-    if lower.endswith(("s", "x", "z", "ch", "sh")):
-        return lower + "es"
-    if lower.endswith("y") and lower[-2:-1] not in ("a", "e", "i", "o", "u"):
-        return lower[:-1] + "ies"
-    return lower + "s"
-
-
-def group_version(api_version: str) -> tuple[str, str]:
-    group, _, version = api_version.rpartition("/")
-    return group, version
-
 
 @dataclass(frozen=True, slots=True)
 class ResourceRule:
@@ -171,12 +143,14 @@ class Policy:
         binding = max(bindings, key=lambda b: b.severity) if bindings else None
         environment = self.environment
         values: dict[str, Any] = {}
-        environment.bind(self.defaulter(obj), request=request_for(obj), variables=values)
+        admitted, request = self.defaulter(obj)
+        environment.bind(admitted, request=request, variables=values)
         failed: dict[str, str] = {}
         for variable in self.variables:  # in order: a variable may use the ones before it
             outcome = environment.evaluate(variable.expression)
             if outcome.error is None:
                 values[variable.name] = outcome.value
+                environment.set("variables", values)
             else:
                 failed[variable.name] = outcome.error
         for condition in self.conditions:
@@ -231,19 +205,6 @@ def _explain(outcome: Outcome, failed: dict[str, str]) -> str:
     if error.startswith("no such key: ") and missing in failed:
         return f"variable '{missing}' resulted in error: {failed[missing]}"
     return error
-
-
-def request_for(obj: K8sObject) -> dict[str, Any]:
-    """The admission request a CREATE of this object would make (what offline can know of it)."""
-    group, version = group_version(obj.api_version)
-    kind = {"group": group, "version": version, "kind": obj.kind}
-    resource = {"group": group, "version": version, "resource": resource_of(obj.kind)}
-    return {
-        "uid": "", "kind": kind, "resource": resource, "subResource": "", "requestKind": kind,
-        "requestResource": resource, "requestSubResource": "", "name": obj.name, "namespace": obj.namespace,
-        "operation": "CREATE", "userInfo": {"username": "", "uid": "", "groups": []}, "dryRun": False,
-        "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"},
-    }
 
 
 class _Skip(Exception):
