@@ -366,3 +366,9 @@ def test_invalid_quantity_is_an_evaluation_error() -> None:
 def test_field_chains_skip_strings_and_method_calls() -> None:
     source = "'object.spec.x' != object.metadata.name.lowerAscii() && object.metadata.labels['a.b/c'] == 'y'"
     assert field_chains(source, "object") == [("metadata", "name"), ("metadata", "labels", "a.b/c")]
+
+
+def test_template_placeholders_are_not_judged(tmp_path: Path) -> None:
+    config = "custom-rules:\n  - {id: registry, each: container, expression: \"container.image.startsWith('r.io/')\"}\n"
+    assert len(lint(tmp_path, config, DEPLOYMENT)) == 1
+    assert lint(tmp_path, config, DEPLOYMENT.replace("nginx:1.27.3", "'{{ .Values.image }}'")) == []

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from podlint.findings import FieldPath
+from podlint.objects import lookup
+from podlint.podspec import is_placeholder
 from podlint.policies import k8s_cel
 
 # cel-go syntax that cel-rust does not parse: refused (custom rules) or skipped (policies) when loaded.
@@ -225,6 +227,15 @@ def deepest_existing(data: Any, path: FieldPath) -> FieldPath:
             break
         found.append(part)
     return tuple(found)
+
+
+def reads_placeholder(source: str, root: str, data: Any) -> bool:
+    """Whether the expression reads a value left for a template engine (`${REPLICAS}`): unknown until rendered."""
+    for chain in field_chains(source, root):
+        found = deepest_existing(data, chain)
+        if is_placeholder(lookup(data, found) if found else None):
+            return True
+    return False
 
 
 def position(source: str, root: str, data: Any) -> FieldPath:

@@ -33,7 +33,14 @@ from podlint.parse import Anchor, parse_bytes
 from podlint.podspec import PodSpecView
 from podlint.policies import fields
 from podlint.policies.base import Located, Policies, PolicyError, PolicyRule, as_list
-from podlint.policies.cel import CelCompileError, CelEnvironment, Expression, field_chains, position
+from podlint.policies.cel import (
+    CelCompileError,
+    CelEnvironment,
+    Expression,
+    field_chains,
+    position,
+    reads_placeholder,
+)
 from podlint.policies.selectors import LabelSelector, read_selector
 
 RULE_KEYS = ("id", "severity", "message", "messageExpression", "summary", "why", "fix", "bad", "good",
@@ -102,6 +109,8 @@ class CustomRule:
         outcome = environment.evaluate(self.expression)
         if outcome.error is None and outcome.value is True:
             return
+        if reads_placeholder(self.expression.source, root, data):
+            return  # a template's value is unknown until rendered (unrendered-template reports it)
         if outcome.error is None and not isinstance(outcome.value, bool):
             outcome = type(outcome)(error=f"the expression gave {type(outcome.value).__name__}, not a bool")
         if outcome.error is not None and not self.fail_on_error:

@@ -34,7 +34,15 @@ from podlint.findings import FieldPath, Finding, Severity, format_path
 from podlint.objects import K8sObject, objects_of
 from podlint.parse import Document, parse_bytes
 from podlint.policies.base import Located, Policies, PolicyError, PolicyRule
-from podlint.policies.cel import CelCompileError, CelEnvironment, CelUnsupported, Expression, Outcome, position
+from podlint.policies.cel import (
+    CelCompileError,
+    CelEnvironment,
+    CelUnsupported,
+    Expression,
+    Outcome,
+    position,
+    reads_placeholder,
+)
 from podlint.policies.defaults import Defaulter
 from podlint.policies.resources import CLUSTER_SCOPED, group_version, resource_of
 from podlint.policies.selectors import LabelSelector, read_selector
@@ -166,6 +174,8 @@ class Policy:
             outcome = environment.evaluate(validation.expression)
             if outcome.error is None and outcome.value is True:
                 continue
+            if reads_placeholder(validation.expression.source, "object", obj.data):
+                continue  # a template's value is unknown until rendered (unrendered-template reports it)
             if outcome.error is None and not isinstance(outcome.value, bool):
                 outcome = Outcome(error=f"the expression gave {type(outcome.value).__name__}, not a bool")
             if outcome.error is not None:
