@@ -260,6 +260,9 @@ def dump(config: Config) -> str:
                                                          for k, v in o.rules.items()}}
                       for o in config.overrides],
     }
+    for key in ("custom-rules", "policies"):  # as written: paths stay relative to the configuration file
+        if key in config.raw:
+            data[key] = config.raw[key]
     header = f"# from {config.source}\n" if config.source else "# no configuration file found: defaults\n"
     return header + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 

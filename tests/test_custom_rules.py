@@ -274,6 +274,8 @@ BROKEN = [
      "custom rule 'x': invalid JSON Schema: '(' is not a 'regex'"),
     ("  - {id: x, expression: 'object.spec.replicas <='}", 2, "expression",
      "custom rule 'x': expression does not compile: 1:24: Syntax error: mismatched input '<EOF>'"),
+    ("  - {id: x, expression: \"object.metadata.name == 'a' &&\"}", 2, "expression",
+     "custom rule 'x': expression does not compile: 1:31: Syntax error: mismatched input '<EOF>'"),
     ("  - {id: x, expression: \"url(object.metadata.name).getHost() == 'a'\"}", 2, "expression",
      "custom rule 'x': expression calls getHost(), url(), which podlint's CEL environment does not provide"),
     ("  - {id: x, expression: 'object.?spec.?replicas.orValue(1) > 1'}", 2, "expression",

@@ -123,7 +123,8 @@ class CelEnvironment:
         try:
             program = self._cel.compile(source)
         except ValueError as exc:
-            text = str(exc).replace(f"Failed to parse expression {source!r}: ", "")
+            text = str(exc)
+            text = text[text.find("ERROR: <input>:"):] if "ERROR: <input>:" in text else text
             unsupported = _UNSUPPORTED_SYNTAX.search(text)
             if unsupported:
                 raise CelUnsupported(f"the CEL syntax {unsupported.group(1)!r} is not supported by podlint's CEL "
