@@ -122,7 +122,10 @@ class _Reader:
             if key == "custom-rules":
                 add_custom_rules(self.policies, value, where, self.base_dir)
             else:
-                paths = self.globs((key,), value)
+                paths = [value] if isinstance(value, str) else value
+                if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
+                    raise self.fail((key,), "expected a list of files or folders of ValidatingAdmissionPolicies",
+                                    "value")
                 add_policy_files(self.policies, [self.base_dir / path for path in paths], f"{self.name}: policies")
         except PolicyError as exc:
             raise ConfigError(str(exc)) from None

@@ -335,3 +335,11 @@ def test_template_placeholders_are_not_judged(demo: Linter) -> None:
     # A value left for envsubst: unknown until rendered, where the API server would see a number.
     assert findings(demo, DEPLOYMENT.replace("replicas: 3", "replicas: ${REPLICAS:-1}")) == []
     assert len(findings(demo, DEPLOYMENT.replace("replicas: 3", "replicas: '7'"))) == 1  # a real wrong type
+
+
+def test_policies_key_takes_files_and_folders(tmp_path: Path) -> None:
+    (tmp_path / ".podlint.yaml").write_text("policies: {dir: admission}\n")
+    with pytest.raises(ConfigError) as error:
+        settle(tmp_path / ".podlint.yaml")
+    assert str(error.value) == (f"{tmp_path / '.podlint.yaml'}:1:11: expected a list of files or folders of "
+                                "ValidatingAdmissionPolicies")
