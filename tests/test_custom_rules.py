@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from lsprotocol import types
 from typer.testing import CliRunner
 
 from podlint.cli import app
@@ -18,6 +19,7 @@ from podlint.policies.cel import CelEnvironment, field_chains
 from podlint.sources import expand
 from tests.conftest import CORPUS, ROOT, TESTS, expectations
 from tests.test_cli import podlint
+from tests.test_lsp import Client, client, lsp, open_document  # noqa: F401 - `client` is the editor fixture
 
 EXAMPLE_CONFIG = ROOT / "examples" / "policies" / "podlint.yaml"
 TEAM_FIXTURES = sorted((TESTS / "policies" / "team").glob("*.yaml"))
@@ -374,3 +376,34 @@ def test_template_placeholders_are_not_judged(tmp_path: Path) -> None:
     config = "custom-rules:\n  - {id: registry, each: container, expression: \"container.image.startsWith('r.io/')\"}\n"
     assert len(lint(tmp_path, config, DEPLOYMENT)) == 1
     assert lint(tmp_path, config, DEPLOYMENT.replace("nginx:1.27.3", "'{{ .Values.image }}'")) == []
+
+
+def test_sarif_describes_custom_rules(tmp_path: Path) -> None:
+    from podlint.report import Report, Summary, formatter
+
+    linter = example_linter()
+    findings = linter.lint_text((TESTS / "policies" / "team" / "fail-owner.yaml").read_text(), "x.yaml").findings
+    sarif = json.loads(formatter("sarif")(Report(findings, Summary(), 1, catalogue=linter.catalogue), False))
+    [run] = sarif["runs"]
+    rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
+    owner = rules["owner-label"]
+    assert owner["shortDescription"]["text"] == "Every workload names the team that owns it in an `owner` label."
+    assert owner["helpUri"] == (EXAMPLE_CONFIG.parent / "team-rules.yaml").resolve().as_uri()
+    assert "demo-policy.example.com" in rules and "image-latest-tag" in rules
+    assert {result["ruleId"] for result in run["results"]} >= {"owner-label"}
+
+
+@lsp
+async def test_editor_diagnostics_and_hover_for_custom_rules(client: Client) -> None:  # noqa: F811 - the fixture
+    project = client.root / "team"
+    (project / ".git").mkdir(parents=True)
+    (project / ".podlint.yaml").write_text(
+        "custom-rules:\n  - id: web-name\n    severity: error\n    why: names are routed by the gateway\n"
+        "    each: container\n    path: name\n    expression: \"container.name != 'web'\"\n")
+    uri, published = await open_document(client, "team/deploy.yaml", DEPLOYMENT)
+    [diagnostic] = published.diagnostics
+    assert (diagnostic.code, diagnostic.range.start.line) == ("web-name", 13)
+    hover = await client.text_document_hover_async(types.HoverParams(
+        types.TextDocumentIdentifier(uri), diagnostic.range.start))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "**web-name** (error)" in hover.contents.value and "names are routed by the gateway" in hover.contents.value
