@@ -376,6 +376,9 @@ def test_template_placeholders_are_not_judged(tmp_path: Path) -> None:
     config = "custom-rules:\n  - {id: registry, each: container, expression: \"container.image.startsWith('r.io/')\"}\n"
     assert len(lint(tmp_path, config, DEPLOYMENT)) == 1
     assert lint(tmp_path, config, DEPLOYMENT.replace("nginx:1.27.3", "'{{ .Values.image }}'")) == []
+    schema = "custom-rules:\n  - {id: registry, each: container, schema: {properties: {image: {pattern: '^r.io/'}}}}\n"
+    assert len(lint(tmp_path, schema, DEPLOYMENT)) == 1
+    assert lint(tmp_path, schema, DEPLOYMENT.replace("nginx:1.27.3", "'{{ .Values.image }}'")) == []
 
 
 def test_sarif_describes_custom_rules(tmp_path: Path) -> None:
@@ -407,3 +410,23 @@ async def test_editor_diagnostics_and_hover_for_custom_rules(client: Client) -> 
         types.TextDocumentIdentifier(uri), diagnostic.range.start))
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert "**web-name** (error)" in hover.contents.value and "names are routed by the gateway" in hover.contents.value
+
+
+@pytest.mark.parametrize(("text", "path"), [
+    ("spec.template.spec.containers[0].image", ("spec", "template", "spec", "containers", 0, "image")),
+    ("metadata.labels['app.kubernetes.io/name']", ("metadata", "labels", "app.kubernetes.io/name")),
+    (["metadata", "annotations", "a.b/c"], ("metadata", "annotations", "a.b/c")),
+])
+def test_path_forms(text: object, path: tuple[object, ...]) -> None:
+    from podlint.policies.base import Located
+    from podlint.policies.custom import parse_path
+
+    assert parse_path(text, Located("x"), ("path",)) == path
+
+
+def test_path_that_cannot_be_read_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / ".podlint.yaml"
+    path.write_text("custom-rules:\n  - {id: x, path: 'spec..replicas', expression: 'true'}\n")
+    with pytest.raises(ConfigError) as error:
+        settle(path)
+    assert str(error.value) == f"{path}:2:13: custom rule 'x': cannot read field path 'spec..replicas' at '..replicas'"

@@ -21,6 +21,7 @@ from podlint.policies.resources import resource_of
 from podlint.sources import expand
 from tests.conftest import CORPUS, ROOT
 from tests.test_cli import podlint
+from tests.test_custom_rules import DEPLOYMENT as WITHOUT_REPLICAS
 
 ADMISSION = ROOT / "examples" / "policies" / "admission"
 DEMO = ADMISSION / "replica-limit.yaml"  # the Kubernetes documentation's example, policy and binding
@@ -29,25 +30,7 @@ GRAFANA = CORPUS / "kube-prometheus" / "manifests" / "grafana-deployment.yaml"
 DENIED = ("ValidatingAdmissionPolicy 'demo-policy.example.com' with binding 'demo-binding-test.example.com' "
           "denied request: failed expression: object.spec.replicas <= 5")
 
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  labels: {app: web}
-spec:
-  replicas: 3
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27.3
-          resources:
-            limits: {cpu: 100m, memory: 64Mi}
-"""
+DEPLOYMENT = WITHOUT_REPLICAS.replace("spec:\n  selector", "spec:\n  replicas: 3\n  selector", 1)
 
 
 def policy(validations: str, *, extra: str = "", resources: str = '["deployments"]', groups: str = '["apps"]') -> str:

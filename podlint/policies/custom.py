@@ -30,13 +30,14 @@ from podlint.checks import Context, Problem
 from podlint.findings import FieldPath, Severity, format_path
 from podlint.objects import K8sObject, lookup
 from podlint.parse import Anchor, parse_bytes
-from podlint.podspec import PodSpecView
+from podlint.podspec import PodSpecView, is_placeholder
 from podlint.policies import fields
 from podlint.policies.base import Located, Policies, PolicyError, PolicyRule, as_list
 from podlint.policies.cel import (
     CelCompileError,
     CelEnvironment,
     Expression,
+    Outcome,
     field_chains,
     position,
     reads_placeholder,
@@ -96,6 +97,8 @@ class CustomRule:
             if self.path is not None:  # the rule names where to point: one finding there
                 errors = errors[:1]
             for error in errors:
+                if is_placeholder(error.instance):
+                    continue  # a template's value is unknown until rendered (unrendered-template reports it)
                 where = self.path if self.path is not None else tuple(error.absolute_path)
                 message = f"{self.message}: {error.message}" if self.message else error.message
                 yield Problem(base + where, message, _anchor(data, where))
@@ -112,7 +115,7 @@ class CustomRule:
         if reads_placeholder(self.expression.source, root, data):
             return  # a template's value is unknown until rendered (unrendered-template reports it)
         if outcome.error is None and not isinstance(outcome.value, bool):
-            outcome = type(outcome)(error=f"the expression gave {type(outcome.value).__name__}, not a bool")
+            outcome = Outcome(error=f"the expression gave {type(outcome.value).__name__}, not a bool")
         if outcome.error is not None and not self.fail_on_error:
             return  # failurePolicy Ignore, as an admission policy would
         where = self.path if self.path is not None else position(self.expression.source, root, data)
@@ -141,22 +144,23 @@ def _anchor(data: Any, path: FieldPath) -> Anchor:
     return "key" if value is None or isinstance(value, dict | list) else "value"
 
 
-def parse_path(value: Any, fail: Located, key: FieldPath) -> FieldPath:
+def parse_path(value: Any, fail: Located, key: FieldPath, name: str = "custom rule") -> FieldPath:
     """`spec.containers[0].image`, `metadata.labels['app.kubernetes.io/name']`, or a YAML list of parts."""
     if isinstance(value, list) and all(isinstance(part, str | int) and not isinstance(part, bool) for part in value):
         return tuple(value)
     if not isinstance(value, str) or not value.strip():
-        raise fail.error(key, "path is a field path like spec.template.spec.containers[0].image, or a list of keys")
+        raise fail.error(key, f"{name}: path is a field path like spec.template.spec.containers[0].image, "
+                              "or a list of keys")
     parts: list[str | int] = []
-    position_ = 0
+    offset = 0
     text = value.strip()
-    while position_ < len(text):
-        match = _PATH_PART.match(text, position_)
-        if match is None or (match.group(1) and position_ and not text[position_] == "."):
-            raise fail.error(key, f"cannot read field path {value!r} at {text[position_:]!r}")
-        name, index, single, double = match.groups()
-        parts.append(int(index) if index is not None else (name or single or double or ""))
-        position_ = match.end()
+    while offset < len(text):
+        match = _PATH_PART.match(text, offset)
+        if match is None or (match.group(1) and offset and text[offset] != "."):
+            raise fail.error(key, f"{name}: cannot read field path {value!r} at {text[offset:]!r}")
+        field_name, index, single, double = match.groups()
+        parts.append(int(index) if index is not None else (field_name or single or double or ""))
+        offset = match.end()
     return tuple(parts)
 
 
@@ -225,7 +229,7 @@ class RuleReader:
         if each not in (None, "container"):
             raise where.error(("each",), f"{name}: each must be 'container' (or left out for the whole object)")
         match = self._match(data.get("match"), where.at("match"), name)
-        path = parse_path(data["path"], where, ("path",)) if "path" in data else None
+        path = parse_path(data["path"], where, ("path",), name) if "path" in data else None
         if ("schema" in data) == ("expression" in data):
             raise where.error((), f"{name}: give exactly one of schema (JSON Schema) or expression (CEL)")
         custom = CustomRule(rule_id, text["message"], match, each == "container", path, fail_on_error=failure == "Fail")
