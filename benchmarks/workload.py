@@ -38,7 +38,7 @@ def _image(rng: random.Random, app: str) -> str:
 
 
 def _container(rng: random.Random, app: str, index: int) -> dict[str, Any]:
-    port = rng.choice((8080, 8443, 9090, 3000, 5432))
+    port = rng.choice((8080, 8443, 9090, 3000, 5432)) + index  # distinct within the pod
     limits = {"cpu": f"{rng.choice((250, 500, 1000))}m", "memory": f"{rng.choice((128, 256, 512))}Mi"}
     if rng.random() < 0.05:
         del limits["memory"]  # missing-resource-limits
@@ -46,7 +46,7 @@ def _container(rng: random.Random, app: str, index: int) -> dict[str, Any]:
         "name": app if index == 0 else f"{app}-sidecar-{index}",
         "image": _image(rng, app),
         "imagePullPolicy": "IfNotPresent",
-        "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"}],
+        "ports": [{"name": "http" if index == 0 else f"http-{index}", "containerPort": port, "protocol": "TCP"}],
         "env": [{"name": f"{app.upper()}_{key}", "value": value} for key, value in (
             ("LOG_LEVEL", rng.choice(("info", "debug", "warn"))),
             ("PORT", str(port)),
@@ -64,7 +64,7 @@ def _container(rng: random.Random, app: str, index: int) -> dict[str, Any]:
 
 
 def _metadata(rng: random.Random, app: str, name: str) -> dict[str, Any]:
-    return {"name": name, "namespace": rng.choice(_TEAMS),
+    return {"name": name, "namespace": _TEAMS[_APPS.index(app) % len(_TEAMS)],  # each app has its team
             "labels": {"app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "shop",
                        "team": rng.choice(_TEAMS)}}
 

@@ -1,15 +1,18 @@
-"""The command line (typer): lint, rules, explain. Only argument handling lives here."""
+"""The command line (typer): lint, fix, rules, explain, lsp. Only argument handling lives here."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from podlint import __version__
 from podlint.command import LintRequest, UsageError, report_usage_error, run_lint
 from podlint.entry import main
+
+if TYPE_CHECKING:
+    from podlint.catalogue import Rule
 
 __all__ = ["app", "main"]
 
@@ -41,25 +44,45 @@ def _usage_error(message: str) -> typer.Exit:
     return typer.Exit(report_usage_error(UsageError(message)))
 
 
-# `podlint lint` usually starts through entry.py's fast path, which reads these same options
-# without importing typer; tests/test_entry.py keeps the two in step.
 @app.command()
 def lint(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or - for standard input.")],
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output_formats: Annotated[list[str] | None, typer.Option(
+        "--format", "-f", metavar="FORMAT[=FILE]",
+        help="text, json, sarif, github or gitlab; repeat it for several reports, "
+             "each but one written to its own FILE (default: text).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
-    fail_on: Annotated[str, typer.Option(help="Exit 1 when a finding reaches this severity: "
-                                         "error, warning, info or never.")] = "warning",
+    fail_on: Annotated[str | None, typer.Option(help="Exit 1 when a finding reaches this severity: error, "
+                                                "warning (the default), info or never.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")] = False,
     kubernetes_version: Annotated[str | None, typer.Option(
         "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")] = None,
+    profile: Annotated[str | None, typer.Option(help="Rule profile: default, strict or all.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", "-c", help="Configuration file (default: .podlint.yaml or [tool.podlint] in pyproject.toml, "
+        "searched from the current folder up to the repository root).")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="Report only findings not recorded in this baseline.")] = None,
+    write_baseline: Annotated[Path | None, typer.Option(help="Record the findings of this run as a baseline.")] = None,
+    policy: Annotated[list[Path] | None, typer.Option(
+        "--policy", help="ValidatingAdmissionPolicy files or folders (with their bindings) to check the "
+        "manifests against, offline (repeatable).")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes first (as `podlint fix`), "
+                                      "then report what remains.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="With --fix: print the fixes as a unified diff, "
+                                       "change nothing.")] = False,
+    select: Annotated[str | None, typer.Option("--select", help="With --fix: only these fixable rules "
+                                               "(comma-separated ids).")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes; 0: one per core for a large "
                                       "input, a single one for a small input.")] = 0,
 ) -> None:
     """Lint manifests and report findings at file:line:column."""
-    request = LintRequest(paths=paths, output_format=output_format, output=output, fail_on=fail_on, quiet=quiet,
-                          kubernetes_version=kubernetes_version, debug=debug, jobs=jobs)
+    # Usually started through entry.py's fast path, which reads these same options without
+    # importing typer; tests/test_entry.py keeps the two in step.
+    request = LintRequest(paths=paths, output_formats=output_formats, output=output, fail_on=fail_on, quiet=quiet,
+                          kubernetes_version=kubernetes_version, profile=profile, config=config, baseline=baseline,
+                          write_baseline=write_baseline, policy=policy, debug=debug, fix=fix, diff=diff,
+                          select=select, jobs=jobs)
     try:
         exit_code = run_lint(request)
     except UsageError as error:
@@ -67,12 +90,78 @@ def lint(
     raise typer.Exit(exit_code)
 
 
-@app.command("rules")
-def rules_command() -> None:
-    """List the rule catalogue."""
-    from podlint.catalogue import load_catalogue
+config_app = typer.Typer(help="Show the configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
 
-    catalogue = load_catalogue()
+
+@config_app.command("show")
+def config_show(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Configuration file to read.")] = None,
+) -> None:
+    """Print the effective configuration (the file found, with defaults filled in)."""
+    from podlint.config import ConfigError, dump, settle
+
+    try:
+        settings = settle(config)
+    except ConfigError as exc:
+        raise _usage_error(str(exc)) from None
+    typer.echo(dump(settings.config), nl=False)
+
+
+@app.command("fix")
+def fix_command(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders (recursive) to fix in place.")],
+    diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a unified diff; change nothing.")] = False,
+    select: Annotated[str | None, typer.Option("--select", help="Only these fixable rules (comma-separated ids; "
+                                               "default: every fixable rule).")] = None,
+    output_formats: Annotated[list[str] | None, typer.Option(
+        "--format", "-f", metavar="FORMAT[=FILE]",
+        help="The report of what remains: text, json, sarif, github or gitlab; repeat it for several reports, "
+             "each but one written to its own FILE (default: text).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    fail_on: Annotated[str | None, typer.Option(help="Exit 1 when a remaining finding reaches this severity: "
+                                                "error, warning (the default), info or never.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")] = False,
+    kubernetes_version: Annotated[str | None, typer.Option(
+        "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")] = None,
+    profile: Annotated[str | None, typer.Option(help="Rule profile: default, strict or all.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", "-c", help="Configuration file (default: .podlint.yaml or [tool.podlint] in pyproject.toml, "
+        "searched from the current folder up to the repository root).")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="Report only remaining findings not in this baseline.")] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
+) -> None:
+    """Apply the safe fixes (rules marked fixable), rewrite the files, then report what remains."""
+    lint(paths, output_formats, output, fail_on, quiet, kubernetes_version, profile, config, baseline,
+         write_baseline=None, debug=debug, fix=True, diff=diff, select=select)
+
+
+_CONFIG_OPTION = typer.Option("--config", "-c", help="Configuration file whose custom rules to include.")
+_POLICY_OPTION = typer.Option("--policy", help="ValidatingAdmissionPolicy files or folders to include.")
+
+
+def _run_catalogue(config: Path | None, policy: list[Path] | None) -> dict[str, Rule]:
+    """The built-in rules plus the custom rules and admission policies the configuration (and --policy) add."""
+    from podlint.config import ConfigError, settle
+
+    try:
+        policies = settle(config, policies=policy).options.policies
+    except ConfigError as exc:
+        raise _usage_error(str(exc)) from None
+    if policies is None:
+        from podlint.catalogue import load_catalogue
+
+        return load_catalogue()
+    return policies.catalogue()
+
+
+@app.command("rules")
+def rules_command(
+    config: Annotated[Path | None, _CONFIG_OPTION] = None,
+    policy: Annotated[list[Path] | None, _POLICY_OPTION] = None,
+) -> None:
+    """List the rule catalogue (with the configuration's custom rules and admission policies)."""
+    catalogue = _run_catalogue(config, policy)
     width = max(len(rule_id) for rule_id in catalogue)
     for rule in catalogue.values():
         fix = " (fixable)" if rule.fixable else ""
@@ -80,13 +169,15 @@ def rules_command() -> None:
 
 
 @app.command()
-def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, as `podlint rules` lists them.")]) -> None:
+def explain(
+    rule_id: Annotated[str, typer.Argument(help="A rule id, as `podlint rules` lists them.")],
+    config: Annotated[Path | None, _CONFIG_OPTION] = None,
+    policy: Annotated[list[Path] | None, _POLICY_OPTION] = None,
+) -> None:
     """Explain a rule: what it finds, why it matters, how to fix it, with examples."""
     import difflib
 
-    from podlint.catalogue import load_catalogue
-
-    catalogue = load_catalogue()
+    catalogue = _run_catalogue(config, policy)
     rule = catalogue.get(rule_id)
     if rule is None:
         close = difflib.get_close_matches(rule_id, list(catalogue), n=1)
@@ -107,9 +198,25 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, as `podlint 
         parts += ["", "Bad:", _indent(rule.bad)]
     if rule.good:
         parts += ["", "Good:", _indent(rule.good)]
+    if rule.options:
+        parts += ["", f"Options (under `rules: {{{rule.id}: {{...}}}}` in .podlint.yaml):"]
+        for name, spec in rule.options.items():
+            spec = spec if isinstance(spec, dict) else {}
+            parts.append(f"  {name}: {spec.get('description', '')} (default: {spec.get('default')!r})")
     if rule.references:
         parts += ["", "References:", *(f"  {ref}" for ref in rule.references)]
     typer.echo("\n".join(parts))
+
+
+@app.command()
+def lsp(
+    stdio: Annotated[bool, typer.Option("--stdio", help="Talk over standard input and output (the only transport; "
+                                        "accepted because some clients pass it).")] = False,
+) -> None:
+    """Run the language server (for editors): live diagnostics, quick fixes and rule docs on hover."""
+    from podlint.lsp import serve
+
+    raise typer.Exit(serve())
 
 
 def _indent(text: str) -> str:

@@ -1,4 +1,4 @@
-"""What `podlint lint` does once its arguments are read, whichever parser read them.
+"""What `podlint lint` (and `podlint fix`) do once their arguments are read, whichever parser read them.
 
 Both the typer command (`cli.py`) and the start-up fast path (`entry.py`) build a
 `LintRequest` and call `run_lint`, so the behaviour of a run lives here once. No typer here:
@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-FAIL_ON = ("error", "warning", "info", "never")
+if TYPE_CHECKING:
+    from podlint.fix import FixRun
 
 
 class UsageError(Exception):
@@ -28,53 +30,114 @@ def report_usage_error(error: UsageError) -> int:
 class LintRequest:
     """The arguments of `podlint lint`, with the command line's defaults."""
 
-    paths: list[str] = field(default_factory=list)
-    output_format: str = "text"
+    paths: list[str]
+    output_formats: list[str] | None = None
     output: Path | None = None
-    fail_on: str = "warning"
+    fail_on: str | None = None
     quiet: bool = False
     kubernetes_version: str | None = None
+    profile: str | None = None
+    config: Path | None = None
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    policy: list[Path] | None = None
     debug: bool = False
+    fix: bool = False
+    diff: bool = False
+    select: str | None = None
     jobs: int = 0  # 0: as many workers as cores for a large input, one for a small one
 
 
 def run_lint(request: LintRequest) -> int:
-    """Lint, write the report, return the exit status; UsageError for a bad argument."""
-    from podlint.engine import Linter, Options, lint_sources
-    from podlint.findings import Severity
-    from podlint.report import FORMATS, Report, formatter
+    """Lint (or fix, then lint), write the reports, return the exit status; UsageError for a bad argument."""
+    from podlint import baseline as baselines
+    from podlint.config import ConfigError, settle
+    from podlint.engine import Linter, lint_sources
+    from podlint.report import Report, formatter, plan_outputs
     from podlint.sources import expand
 
-    if request.output_format not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {request.output_format!r}")
-    if request.fail_on not in FAIL_ON:
-        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {request.fail_on!r}")
     if request.jobs < 0:
         raise UsageError(f"--jobs must be 0 (automatic) or a number of worker processes, not {request.jobs}")
-    threshold = None if request.fail_on == "never" else Severity.parse(request.fail_on)
-    options = Options(debug=request.debug)
-    if request.kubernetes_version is not None:
-        from podlint.versions import parse_version
+    try:
+        outputs = plan_outputs(request.output_formats, request.output)
+        settings = settle(request.config, fail_on=request.fail_on, kubernetes_version=request.kubernetes_version,
+                          profile=request.profile, debug=request.debug, policies=request.policy)
+        known = baselines.load(request.baseline) if request.baseline is not None else None
+    except (ValueError, ConfigError, baselines.BaselineError) as exc:
+        raise UsageError(str(exc)) from None
+    sources = expand(request.paths, settings.exclude)
+    fixed = None
+    if request.fix:
+        from podlint.fix import FixingLinter, fix_sources
 
-        try:
-            options.kubernetes_version = parse_version(request.kubernetes_version)
-        except ValueError as exc:
-            raise UsageError(f"--kubernetes-version: {exc}") from None
-    linter = Linter(options)
-    run = lint_sources(expand(request.paths), linter, jobs=request.jobs or None)
-    exit_code = run.exit_code(threshold)
-    report = Report(run.findings, run.summary, exit_code)
-    output_format = request.output_format
-    colour = (request.output is None and output_format == "text" and sys.stdout.isatty()
-              and "NO_COLOR" not in os.environ)
-    text = formatter(output_format)(report, colour)
-    if request.quiet and output_format == "text":
-        text = "".join(line + "\n" for line in text.splitlines()[:-1])
-    if request.output is not None:
-        try:
-            request.output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {request.output}: {exc.strerror or exc}") from exc
+        fixing = FixingLinter(settings.options, fixable_rules(request.select), write=not request.diff)
+        fixed = fix_sources(sources, fixing)
+        _print_fixes(fixed, request.diff, request.quiet)
+        run = fixed.run
+        catalogue = fixing.catalogue
+    elif request.diff or request.select is not None:
+        raise UsageError("--diff and --select go with --fix (or use `podlint fix`)")
     else:
-        sys.stdout.write(text)
+        linter = Linter(settings.options)
+        run = lint_sources(sources, linter, jobs=request.jobs or None)
+        catalogue = linter.catalogue  # with the custom rules and policies, for SARIF's rule metadata
+    if request.write_baseline is not None:
+        baselines.write(run.findings, request.write_baseline)
+    if known is not None:
+        run.restrict(baselines.new_findings(run.findings, known))
+    exit_code = fixed.exit_code(settings.fail_on) if fixed is not None else run.exit_code(settings.fail_on)
+    report = Report(run.findings, run.summary, exit_code, catalogue=catalogue)  # exit code first: SARIF records it
+    for target in outputs:
+        if target.file is None and request.diff:  # with --diff, standard output is the diff
+            continue
+        colour = (target.file is None and target.format == "text" and sys.stdout.isatty()
+                  and "NO_COLOR" not in os.environ)
+        text = formatter(target.format)(report, colour)
+        if request.quiet and target.format == "text":
+            text = "".join(line + "\n" for line in text.splitlines()[:-1])
+        if target.file is not None:
+            try:
+                target.file.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"cannot write {target.file}: {exc.strerror or exc}") from exc
+        else:
+            sys.stdout.write(text)
     return exit_code
+
+
+def fixable_rules(select: str | None) -> frozenset[str] | None:
+    from podlint.catalogue import load_catalogue
+
+    if select is None:
+        return None
+    catalogue = load_catalogue()
+    rules = frozenset(part.strip() for part in select.split(",") if part.strip())
+    for rule_id in sorted(rules):
+        if rule_id not in catalogue:
+            raise UsageError(f"--select: no rule {rule_id!r}; `podlint rules` lists them")
+        if not catalogue[rule_id].fixable:
+            raise UsageError(f"--select: {rule_id} has no safe fix")
+    return rules
+
+
+def _print_fixes(fixed: FixRun, diff: bool, quiet: bool) -> None:
+    """The diffs (standard output) or what was fixed (standard error); problems always."""
+    from podlint.fix import unified_diff
+
+    for change in fixed.files:
+        if change.error is not None:
+            print(f"podlint: {change.name}: not fixed: {change.error}", file=sys.stderr)
+        elif diff:
+            sys.stdout.write(unified_diff(change))
+        elif not quiet:
+            rules = ", ".join(f"{rule} ×{count}" if count > 1 else rule for rule, count in sorted(change.fixed.items()))
+            print(f"fixed {change.name}: {rules}", file=sys.stderr)
+    if not quiet:
+        verb = "would fix" if diff else "fixed"
+        files, remaining = len(fixed.changed), len(fixed.run.findings)
+        print(f"{verb} {_plural(fixed.fixed, 'finding')} in {_plural(files, 'file')}; "
+              f"{_plural(remaining, 'finding')} {'remains' if remaining == 1 else 'remain'}", file=sys.stderr)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

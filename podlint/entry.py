@@ -39,12 +39,20 @@ def _lint_parser() -> argparse.ArgumentParser:
     parser = _LintParser(prog="podlint lint", add_help=False, allow_abbrev=False, exit_on_error=False,
                          argument_default=argparse.SUPPRESS, formatter_class=_Formatter)
     parser.add_argument("paths", nargs="+")
-    parser.add_argument("-f", "--format", dest="output_format")
+    parser.add_argument("-f", "--format", dest="output_formats", action="append")
     parser.add_argument("-o", "--output", type=Path)
     parser.add_argument("--fail-on", dest="fail_on")
     parser.add_argument("-q", "--quiet", action="store_true")
     parser.add_argument("--kubernetes-version", dest="kubernetes_version")
+    parser.add_argument("--profile")
+    parser.add_argument("-c", "--config", type=Path)
+    parser.add_argument("--baseline", type=Path)
+    parser.add_argument("--write-baseline", dest="write_baseline", type=Path)
+    parser.add_argument("--policy", action="append", type=Path)
     parser.add_argument("--debug", action=argparse.BooleanOptionalAction)
+    parser.add_argument("--fix", action="store_true")
+    parser.add_argument("--diff", action="store_true")
+    parser.add_argument("--select")
     parser.add_argument("-j", "--jobs", type=int)
     return parser
 

@@ -4,9 +4,11 @@ The inputs are cut into contiguous chunks of about equal size, a few per worker 
 slow chunk does not leave a core idle; each worker lints whole files with its own Linter,
 built once when the worker starts (on Linux the workers are forked, so the catalogue, the
 checks and any compiled schema the main process already holds come along for free), and
-sends back each file's FileResult: findings, counts and the facts of the run stages. The
-results are yielded in input order, so whatever the main process does with them (summary,
-run stages, sorting: engine.lint_sources) sees exactly what a serial run would.
+sends back each file's FileResult: findings, counts, comment suppressions, and what the file
+adds to the run's inventory (the objects the cross-object checks read). The results are
+yielded in input order, so whatever the main process does with them (inventory and
+cross-object checks, suppressions, summary, sorting: engine.lint_sources) sees exactly what
+a serial run would.
 
 Standard input and inputs that could not be found are handled in the main process: a
 worker cannot read the main process's standard input. If a worker dies (killed for memory,
@@ -21,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from podlint.engine import FileResult, Linter, Options, lint_file
+from podlint.inventory import Inventory
 from podlint.sources import Source, SourceError
 
 if TYPE_CHECKING:
@@ -94,9 +97,15 @@ def _start_worker(options: Options) -> None:
     _worker_linter = Linter(options)
 
 
-def _lint_chunk(sources: list[Source]) -> list[FileResult]:
+def _lint_chunk(sources: list[Source], with_inventory: bool) -> list[FileResult]:
     assert _worker_linter is not None, "worker started without its linter"
-    return [lint_file(source, _worker_linter) for source in sources]
+    results = []
+    for source in sources:
+        inventory = Inventory() if with_inventory else None
+        result = lint_file(source, _worker_linter, inventory)
+        result.inventory = inventory
+        results.append(result)
+    return results
 
 
 def _context() -> BaseContext:
@@ -110,12 +119,17 @@ def _context() -> BaseContext:
     return multiprocessing.get_context()
 
 
-def lint_files(items: Sequence[Item], linter: Linter, jobs: int) -> Iterator[FileResult]:
-    """Each input's FileResult, in input order, linted by up to `jobs` worker processes."""
+def lint_files(items: Sequence[Item], linter: Linter, jobs: int, inventory: Inventory | None) -> Iterator[FileResult]:
+    """Each input's FileResult, in input order, linted by up to `jobs` worker processes.
+
+    What main-process items add to the inventory goes straight into `inventory`; a worker's
+    part comes back in its FileResult (`inventory`), for the caller to merge in order.
+    """
     plan = _plan(items, jobs * CHUNKS_PER_WORKER)
     worker_runs = [run for run in plan if _in_worker(items[run[0]])]
-    if jobs < 2 or len(worker_runs) < 2:
-        yield from (lint_file(item, linter) for item in items)
+    # Workers rebuild a plain Linter from the options: a subclass (podlint fix's) runs here.
+    if jobs < 2 or len(worker_runs) < 2 or type(linter) is not Linter:
+        yield from (lint_file(item, linter, inventory) for item in items)
         return
     # Imported here: they cost ~20 ms, which a one-worker run never pays.
     from concurrent.futures import ProcessPoolExecutor
@@ -127,16 +141,16 @@ def lint_files(items: Sequence[Item], linter: Linter, jobs: int) -> Iterator[Fil
         futures: dict[int, Future[list[FileResult]]] = {}
         for run in worker_runs:
             sources = [item for item in (items[index] for index in run) if isinstance(item, Source)]
-            futures[run[0]] = pool.submit(_lint_chunk, sources)
+            futures[run[0]] = pool.submit(_lint_chunk, sources, inventory is not None)
         for run in plan:
             future = futures.get(run[0])
             if future is None:
-                yield lint_file(items[run[0]], linter)
+                yield lint_file(items[run[0]], linter, inventory)
                 continue
             try:
                 results = future.result()
             except BrokenProcessPool:  # a worker died: lint its files here, as a serial run would
-                results = [lint_file(items[index], linter) for index in run]
+                results = [lint_file(items[index], linter, inventory) for index in run]
             yield from results
             del futures[run[0]]  # free the results as soon as they are passed on
     finally:

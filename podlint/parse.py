@@ -185,6 +185,8 @@ class Document:
     data: Any
     root: Node
     line_offset: int = 0
+    # The whole text of the file (shared by its documents): fixes compute text edits from it.
+    text: str = field(default="", repr=False)
 
     def _walk(self, path: FieldPath) -> tuple[Node | None, Node]:
         """The key node (if the last step was a key) and value node deepest along `path`."""
@@ -481,7 +483,7 @@ def parse_text(text: str, file: str, sink: DocumentSink | None = None) -> ParseR
                                               line + 1 + offset, column + 1))
                 offset = _resume_line(index, offset, line + offset)
                 continue
-            offset = _compose_all(chunk, file, offset, budget, result, index)
+            offset = _compose_all(chunk, file, offset, budget, result, index, text)
     if any(f.rule == "parse-error" for f in result.findings):
         match = _TEMPLATE.search(text)
         if match is not None:
@@ -514,7 +516,7 @@ def _resume_line(index: _LineIndex, failed_from: int, problem_line: int) -> int:
 
 
 def _compose_all(chunk: str, file: str, line_offset: int, budget: int, result: ParseResult,
-                 index: _LineIndex) -> int:
+                 index: _LineIndex, text: str) -> int:
     """Compose the documents of `chunk`; on a syntax error, report it and return where to resume (or -1)."""
     composer = _Composer(chunk)
     failed_from = line_offset
@@ -530,7 +532,7 @@ def _compose_all(chunk: str, file: str, line_offset: int, budget: int, result: P
                 mark = abort.node.start_mark
                 result.findings.append(_error(file, abort.message, mark.line + 1 + line_offset, mark.column + 1))
                 data = None
-            result.add(Document(file, result.document_count, data, root, line_offset))
+            result.add(Document(file, result.document_count, data, root, line_offset, text))
             failed_from = root.end_mark.line + line_offset
     except yaml.MarkedYAMLError as exc:
         resume = _resume_line(index, failed_from, 0)

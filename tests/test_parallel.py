@@ -8,17 +8,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import podlint.engine
 import podlint.parallel
 from podlint.engine import Linter, RunResult, lint_sources
-from podlint.findings import Finding, Severity, Span
-from podlint.objects import K8sObject
 from podlint.report import Report, formatter
 from podlint.sources import Source, SourceError, expand
 from tests.conftest import CORPUS, ROOT, TESTS
@@ -123,7 +119,7 @@ def test_workers_build_one_linter_each_not_one_per_file(tmp_path: Path, monkeypa
     assert 1 < linters_built.value <= 3  # this process's, and one per worker
 
 
-def _die(sources: list[Source]) -> None:
+def _die(sources: list[Source], with_inventory: bool) -> None:
     os._exit(3)
 
 
@@ -134,43 +130,37 @@ def test_a_dead_worker_costs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert rendered(lint_sources(expand(paths), Linter(), jobs=2)) == rendered(serial)
 
 
-@dataclass(frozen=True)
-class SameNameStage:
-    """A whole-run stage for the test: objects of one kind and name in more than one file."""
-
-    name: str = "same-name"
-
-    def collect(self, obj: K8sObject) -> Any | None:
-        return (obj.kind, obj.name, obj.file, obj.span(("metadata", "name")))
-
-    def finish(self, facts: list[Any], linter: Linter) -> Iterable[Finding]:
-        first: dict[tuple[str, str], str] = {}
-        for kind, name, file, span in facts:
-            if first.setdefault((kind, name), file) != file:
-                yield Finding("same-name", Severity.WARNING, f"{kind} {name} is also in {first[kind, name]}",
-                              file, span, kind=kind, name=name)
+SERVICE = """apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+spec:
+  selector: {{app: {app}}}
+  ports: [{{port: 80}}]
+"""
 
 
-class BrokenStage(SameNameStage):
-    def finish(self, facts: list[Any], linter: Linter) -> Iterable[Finding]:
-        raise RuntimeError("bug")
-
-
-def test_run_stages_see_every_file_in_order_with_any_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(podlint.engine, "RUN_STAGES", [SameNameStage()])
-    paths = pods(tmp_path, 24, names=[f"pod-{index % 8}" for index in range(24)])
+def test_cross_object_checks_see_the_objects_of_every_worker(tmp_path: Path) -> None:
+    """The inventory is built from every worker's files, in order: the same cross-object findings."""
+    paths = pods(tmp_path, 30)
+    for index in range(30):  # a Pod per file; each labelled with its own app
+        path = tmp_path / f"{index:03d}.yaml"
+        path.write_text(path.read_text().replace("  name: pod-", f"  labels: {{app: a{index}}}\n  name: pod-"))
+    (tmp_path / "000.yaml").write_text((tmp_path / "000.yaml").read_text() + "---\n"
+                                       + SERVICE.format(name="last", app="a29") + "---\n"
+                                       + SERVICE.format(name="typo", app="a30"))
     serial = lint_sources(expand(paths), Linter(), jobs=1)
     parallel = lint_sources(expand(paths), Linter(), jobs=2)
-    same = [finding for finding in serial.findings if finding.rule == "same-name"]
-    assert len(same) == 16
-    assert same[0].message == f"Pod pod-0 is also in {tmp_path / '000.yaml'}"
-    assert same[0].span == Span(4, 3, 4, 7)
+    selecting = [(f.name, f.span.line) for f in serial.findings if f.rule == "service-selects-nothing"]
+    assert selecting == [("typo", 26)]  # `last` selects the pod of the last file, linted by another worker
     assert rendered(parallel) == rendered(serial)
 
 
-def test_a_failing_run_stage_is_an_internal_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(podlint.engine, "RUN_STAGES", [BrokenStage()])
-    run = lint_sources(expand(pods(tmp_path, 3)), Linter(), jobs=1)
-    assert run.internal_error
-    assert [finding.message for finding in run.findings if finding.rule == "internal-error"] == [
-        "run stage same-name failed (RuntimeError: bug); please report it with the manifest"]
+def test_comment_suppressions_apply_to_files_linted_by_workers(tmp_path: Path) -> None:
+    paths = pods(tmp_path, 20)
+    (tmp_path / "003.yaml").write_text((tmp_path / "003.yaml").read_text().replace(
+        "image: nginx\n", "image: nginx  # podlint: disable=image-latest-tag\n"))
+    serial = lint_sources(expand(paths), Linter(), jobs=1)
+    parallel = lint_sources(expand(paths), Linter(), jobs=2)
+    assert not any(f.file.endswith("003.yaml") for f in serial.findings)
+    assert rendered(parallel) == rendered(serial)
