@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 DOCS_PER_FILE = 5
+APP_DOCUMENTS = 25
 _APPS = ("checkout", "cart", "search", "billing", "auth", "catalog", "email", "ledger", "gateway", "report")
 _TEAMS = ("payments", "storefront", "platform", "data")
 _IMAGES = ("nginx", "redis", "envoyproxy/envoy", "ghcr.io/acme/{app}", "registry.acme.io:5000/{app}/server",
@@ -47,7 +48,7 @@ def _container(rng: random.Random, app: str, index: int) -> dict[str, Any]:
         "image": _image(rng, app),
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": "http" if index == 0 else f"http-{index}", "containerPort": port, "protocol": "TCP"}],
-        "env": [{"name": f"{app.upper()}_{key}", "value": value} for key, value in (
+        "env": [{"name": f"{app.upper().replace('-', '_')}_{key}", "value": value} for key, value in (
             ("LOG_LEVEL", rng.choice(("info", "debug", "warn"))),
             ("PORT", str(port)),
         )] + [{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
@@ -64,7 +65,7 @@ def _container(rng: random.Random, app: str, index: int) -> dict[str, Any]:
 
 
 def _metadata(rng: random.Random, app: str, name: str) -> dict[str, Any]:
-    return {"name": name, "namespace": _TEAMS[_APPS.index(app) % len(_TEAMS)],  # each app has its team
+    return {"name": name, "namespace": _TEAMS[len(app) % len(_TEAMS)],  # each app has its team
             "labels": {"app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "shop",
                        "team": rng.choice(_TEAMS)}}
 
@@ -82,7 +83,10 @@ def _pod_template(rng: random.Random, app: str, restart: str) -> dict[str, Any]:
 
 
 def _workload(rng: random.Random, serial: int) -> dict[str, Any]:
-    app = rng.choice(_APPS)
+    # An application is a few files of one folder: its Services select its own workloads, as in
+    # a real repository, however many documents the run has.
+    group = serial // APP_DOCUMENTS
+    app = f"{_APPS[group % len(_APPS)]}-{group}"
     name = f"{app}-{serial}"
     roll = rng.random()
     if roll < 0.3:

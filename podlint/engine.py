@@ -209,8 +209,9 @@ class Linter:
                 obj, Problem((), f"rule {rule_id} failed on {where} ({detail}); please report it with the "
                              "manifest"), "internal-error"))
             return
-        rules = self.ruleset.for_file(obj.file)
-        findings.extend(self.finding(obj, problem, rule_id, rules) for problem in problems)
+        if problems:
+            rules = self.ruleset.for_file(obj.file)
+            findings.extend(self.finding(obj, problem, rule_id, rules) for problem in problems)
 
     def finding(self, obj: K8sObject, problem: Problem, rule_id: str, rules: FileRules | None = None) -> Finding:
         rule = self.catalogue.get(rule_id)
@@ -284,6 +285,13 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter, jobs: in
     Per-file work happens wherever the file is linted; what spans files (the inventory's
     cross-object checks, suppressions, summary, order) happens here, after every file.
     """
+    # The cyclic collector stays off for the run, not only per file: the inventory keeps the
+    # data of most objects, and every collection would scan it again (10% of a run).
+    with collector_paused():
+        return _lint_sources(items, linter, jobs)
+
+
+def _lint_sources(items: Iterable[Source | SourceError], linter: Linter, jobs: int | None) -> RunResult:
     inventory = Inventory() if linter.run_checks else None
     results: Iterable[FileResult]
     if jobs == 1:

@@ -9,6 +9,7 @@ slower): the bytes of the file are, and the rare object with a finding is read a
 
 from __future__ import annotations
 
+import heapq
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -100,6 +101,16 @@ class Inventory:
     # file -> its bytes, for the files with kept objects.
     sources: dict[str, bytes] = field(default_factory=dict)
     _reread: dict[str, list[Document]] = field(default_factory=dict)
+    # Indexes of the kept objects, each list in the order of `objects`, so that the lookups of
+    # the cross-object checks cost what they find, not the size of the folder (a run of 10,000
+    # documents in one folder would otherwise compare every Service with every workload):
+    # (folder, kind) -> objects; (folder, kind, name) -> objects; (folder, label, str(value))
+    # -> the workloads whose pods carry that label; id(workload) -> its pod labels.
+    _by_kind: dict[tuple[str, str], list[K8sObject]] = field(default_factory=dict)
+    _by_name: dict[tuple[str, str, str], list[K8sObject]] = field(default_factory=dict)
+    _by_label: dict[tuple[str, str, str], list[K8sObject]] = field(default_factory=dict)
+    _labels: dict[int, dict[str, Any] | None] = field(default_factory=dict)
+    _order: dict[int, int] = field(default_factory=dict)
 
     def add(self, obj: K8sObject, source: bytes) -> None:
         self.names.setdefault((obj.kind, obj.name), set()).add(obj.namespace)
@@ -107,12 +118,23 @@ class Inventory:
         if is_custom(obj):
             self.custom.setdefault(folder(obj), set()).add(obj.namespace)
         if obj.kind in KEPT_KINDS:
-            document = obj.document
-            detached = Document(document.file, document.index, document.data, _NO_POSITIONS, document.line_offset)
-            light = K8sObject(detached, obj.base, obj.data)
-            self.objects.append(light)
-            self.kept.setdefault(folder(obj), []).append(light)
+            self._keep(obj)
             self.sources[obj.file] = source
+
+    def _keep(self, obj: K8sObject) -> None:
+        """Keep an object without its positions (see attach), and index it."""
+        document = obj.document
+        detached = Document(document.file, document.index, document.data, _NO_POSITIONS, document.line_offset)
+        light = K8sObject(detached, obj.base, obj.data)
+        place, kind = folder(light), light.kind
+        self._order[id(light)] = len(self.objects)
+        self.objects.append(light)
+        self.kept.setdefault(place, []).append(light)
+        self._by_kind.setdefault((place, kind), []).append(light)
+        self._by_name.setdefault((place, kind, light.name), []).append(light)
+        labels = self._labels[id(light)] = pod_labels(light)
+        for key, value in (labels or {}).items():
+            self._by_label.setdefault((place, key, str(value)), []).append(light)
 
     def merge(self, other: Inventory) -> None:
         """Add what another inventory holds (a worker's, for one file of a parallel run, see
@@ -126,11 +148,7 @@ class Inventory:
         for place, namespaces in other.custom.items():
             self.custom.setdefault(place, set()).update(namespaces)
         for obj in other.objects:
-            document = obj.document  # pickled on the way: detach it again from this process's marker
-            light = K8sObject(Document(document.file, document.index, document.data, _NO_POSITIONS,
-                                       document.line_offset), obj.base, obj.data)
-            self.objects.append(light)
-            self.kept.setdefault(folder(light), []).append(light)
+            self._keep(obj)  # pickled on the way: detached again from this process's marker
         self.sources.update(other.sources)
 
     def add_source(self, raw: bytes, file: str) -> None:
@@ -156,8 +174,29 @@ class Inventory:
 
     def near(self, obj: K8sObject, kinds: frozenset[str]) -> Iterator[K8sObject]:
         """The kept objects of `kinds` in the folder of `obj` that may share its namespace."""
-        return (other for other in self.kept.get(folder(obj), ())
-                if other.kind in kinds and same_namespace(other.namespace, obj.namespace))
+        place = folder(obj)
+        return self._nearby(obj, [self._by_kind.get((place, kind), []) for kind in kinds])
+
+    def near_named(self, obj: K8sObject, kinds: frozenset[str], name: str) -> Iterator[K8sObject]:
+        """The kept objects of `kinds` called `name` in the folder of `obj` that may share its namespace."""
+        place = folder(obj)
+        return self._nearby(obj, [self._by_name.get((place, kind, name), []) for kind in kinds])
+
+    def pods_labelled(self, obj: K8sObject, key: str, value: Any) -> Iterator[K8sObject]:
+        """The kept workloads in the folder of `obj`, that may share its namespace, whose pods carry
+        the label `key` with `value` (compared as text, as selectors compare)."""
+        return self._nearby(obj, [self._by_label.get((folder(obj), key, str(value)), [])])
+
+    def labels_of(self, workload: K8sObject) -> dict[str, Any] | None:
+        """pod_labels of a kept workload, computed once."""
+        if id(workload) in self._labels:
+            return self._labels[id(workload)]
+        return pod_labels(workload)
+
+    def _nearby(self, obj: K8sObject, lists: list[list[K8sObject]]) -> Iterator[K8sObject]:
+        found = [objects for objects in lists if objects]
+        ordered = found[0] if len(found) == 1 else heapq.merge(*found, key=lambda other: self._order[id(other)])
+        return (other for other in ordered if same_namespace(other.namespace, obj.namespace))
 
     def defines(self, kind: str, namespace: str, name: str) -> bool:
         return any(same_namespace(ns, namespace) for ns in self.names.get((kind, name), ()))

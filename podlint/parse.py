@@ -14,6 +14,7 @@ import functools
 import gc
 import math
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -87,6 +88,10 @@ GoYamlResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$
 # Plain scalar -> tag, shared by every composer of the process: the same keys and values
 # (`name`, `image`, `80`, `true`) recur in every manifest, and the tag depends on the text alone.
 _PLAIN_TAG_CACHE: dict[str, str] = {}
+# Keys and short strings recur in every document (`name`, `containerPort`, `TCP`): one shared
+# copy each, not one per occurrence, halves what a run keeps of its objects (the inventory of
+# the cross-object checks holds most of them to the end).
+_share = sys.intern
 _CACHE_MAX_ENTRIES = 50_000
 _CACHE_MAX_LENGTH = 64
 
@@ -282,7 +287,8 @@ class _Converter:
             raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", node)
         tag = node.tag
         if tag == _STR and isinstance(node, ScalarNode):  # most nodes: nothing to convert or check
-            return node.value
+            value = node.value
+            return _share(value) if len(value) <= _CACHE_MAX_LENGTH else value
         if tag not in _PLAIN_TAGS:
             self._report("yaml-tag", Severity.ERROR,
                          f"tag {tag!r} is not allowed: manifests are plain data, and podlint "
@@ -308,7 +314,7 @@ class _Converter:
         merges: list[Node] = []
         for key_node, value_node in node.value:
             if key_node.tag == _STR and isinstance(key_node, ScalarNode):  # most keys
-                key = key_node.value
+                key = _share(key_node.value)
                 if key in out:
                     self._report_duplicate(key, key_node)
                 out[key] = self.convert(value_node, depth + 1)

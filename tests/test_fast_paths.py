@@ -153,3 +153,23 @@ def test_linting_as_documents_are_read_still_drops_a_template(linter: Linter) ->
     assert [(finding.rule, finding.span.line) for finding in clean.findings] == [
         ("image-latest-tag", 7), ("image-latest-tag", 16)]
     assert (clean.documents, clean.objects) == (2, 2)
+
+
+def test_linting_leaves_no_cyclic_garbage() -> None:
+    """The collector is paused while a run lints (see engine.lint_sources): that is only sound
+    while linting creates no reference cycles, which would then live until the run ends."""
+    from podlint.engine import lint_sources
+    from podlint.sources import expand
+    from tests.conftest import CORPUS, TESTS
+
+    paths = [str(TESTS / "rules")] + ([str(CORPUS / "k8s-examples")] if CORPUS.is_dir() else [])
+    linter = Linter()
+    gc.collect()
+    gc.disable()
+    try:
+        run = lint_sources(expand(paths), linter)
+        garbage = gc.collect()
+    finally:
+        gc.enable()
+    assert run.summary.documents > 300
+    assert garbage < 2000, f"{garbage} objects in reference cycles"

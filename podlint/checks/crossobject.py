@@ -14,7 +14,7 @@ from podlint.checks import Context, Problem, run_check
 from podlint.checks.controllers import selector_matches
 from podlint.checks.fields import as_dict, items, unrendered
 from podlint.findings import FieldPath
-from podlint.inventory import GENERATED_LABELS, WORKLOAD_KINDS, Inventory, pod_labels
+from podlint.inventory import GENERATED_LABELS, WORKLOAD_KINDS, Inventory
 from podlint.objects import K8sObject
 from podlint.podspec import PodSpecView, Role
 from podlint.validation import port_name
@@ -23,16 +23,26 @@ from podlint.validation import port_name
 IMPLICIT_OBJECTS = frozenset({("ConfigMap", "kube-root-ca.crt"), ("ServiceAccount", "default")})
 SERVICE = frozenset({"Service"})
 SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
+ANY_GENERATED = frozenset().union(*GENERATED_LABELS.values())
 
 
 def _selected(inventory: Inventory, near: K8sObject, selector: dict[str, Any]) -> list[K8sObject]:
     """The workloads of the folder and namespace of `near` whose pods a LabelSelector selects."""
     found = []
-    for workload in inventory.near(near, WORKLOAD_KINDS):
-        labels = pod_labels(workload)
+    for workload in _candidates(inventory, near, selector):
+        labels = inventory.labels_of(workload)
         if labels is not None and selector_matches(_known_part(selector, workload), labels):
             found.append(workload)
     return found
+
+
+def _candidates(inventory: Inventory, near: K8sObject, selector: dict[str, Any]) -> Iterator[K8sObject]:
+    """The workloads a selector may select: those whose pods carry one of its labels that no
+    controller generates (a workload it selects must), else every workload near."""
+    for key, value in as_dict(selector.get("matchLabels")).items():
+        if isinstance(key, str) and key not in ANY_GENERATED:
+            return inventory.pods_labelled(near, key, value)
+    return inventory.near(near, WORKLOAD_KINDS)
 
 
 def _known_part(selector: dict[str, Any], workload: K8sObject) -> dict[str, Any]:
@@ -74,17 +84,14 @@ def service_selects_nothing(inventory: Inventory, ctx: Context) -> Iterator[tupl
                                    "the inputs: the Service has no endpoints and every connection to it fails")
 
 
-def _exposes(workload: K8sObject, name: str, protocol: str) -> bool:
+def _named_ports(workload: K8sObject) -> set[tuple[Any, Any]] | None:
+    """(name, protocol) of the ports its pods' app and sidecar containers declare; None: unknown."""
     pod = PodSpecView.of(workload)
     if pod is None:
-        return True  # nothing known about its ports
-    for container in pod.containers():
-        if container.role not in (Role.APP, Role.SIDECAR):
-            continue
-        for _, port in items(container.data.get("ports")):
-            if port.get("name") == name and (port.get("protocol") or "TCP") == protocol:
-                return True
-    return False
+        return None  # nothing known about its ports
+    return {(port.get("name"), port.get("protocol") or "TCP")
+            for container in pod.containers() if container.role in (Role.APP, Role.SIDECAR)
+            for _, port in items(container.data.get("ports"))}
 
 
 @run_check("service-target-port-not-found")
@@ -96,12 +103,14 @@ def service_target_port_not_found(inventory: Inventory, ctx: Context) -> Iterato
         selected = _selected(inventory, service, selector)
         if not selected:
             continue  # service-selects-nothing says it
+        ports = [_named_ports(workload) for workload in selected]
         for index, port in items(service.get(("spec", "ports"))):
             target = port.get("targetPort")
             if not isinstance(target, str) or port_name(target) or unrendered(target):
                 continue  # a number, or not a port name at all (a placeholder such as PORT)
             protocol = port.get("protocol") or "TCP"
-            missing = [w for w in selected if not _exposes(w, target, protocol)]
+            missing = [w for w, named in zip(selected, ports, strict=True)
+                       if named is not None and (target, protocol) not in named]
             if missing:
                 names = ", ".join(f"{w.kind}/{w.name}" for w in missing)
                 yield service, Problem(("spec", "ports", index, "targetPort"),
@@ -215,7 +224,7 @@ def statefulset_service_not_headless(inventory: Inventory, ctx: Context) -> Iter
         if not isinstance(name, str) or not name:
             continue
         # The governing Service of the same folder (another folder's same-named Service is another app's).
-        services = [s for s in inventory.near(statefulset, SERVICE) if s.name == name]
+        services = list(inventory.near_named(statefulset, SERVICE, name))
         if not services or any(s.get(("spec", "clusterIP")) == "None" for s in services):
             continue
         yield statefulset, Problem(("spec", "serviceName"),

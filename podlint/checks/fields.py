@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -47,7 +48,12 @@ def repeated(entries: Any, field: str) -> Iterator[tuple[int, str]]:
 
 def spec_path(container: ContainerView, *parts: str | int) -> str:
     """A container field as the API server names it, relative to the pod spec: `containers[0].ports[1]`."""
-    return format_path((container.list_name, container.index, *parts))
+    return _field_path((container.list_name, container.index, *parts))
+
+
+@functools.lru_cache(maxsize=4096)  # checks name fields eagerly, and the same few paths recur in every pod
+def _field_path(path: tuple[str | int, ...]) -> str:
+    return format_path(path)
 
 
 def termination_grace_period(pod: PodSpecView) -> int:
