@@ -17,6 +17,7 @@ a crash in C code), its chunk is linted again in the main process, as a serial r
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -30,9 +31,10 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
     from multiprocessing.context import BaseContext
 
-# Below this much input, starting workers costs more than it saves (measured with
-# benchmarks/bench.py: ~1 MB is ~600 documents, ~0.15 s of linting on one core).
-PARALLEL_MIN_BYTES = 1_000_000
+# Below this much input (~2,200 documents, ~1.3 s on one core), starting workers and
+# sending their results back (the inventory's objects too) saves too little to be worth it
+# on two cores, and costs more than it saves when another process keeps a core busy.
+PARALLEL_MIN_BYTES = 4_000_000
 CHUNKS_PER_WORKER = 4
 
 Item = Source | SourceError
@@ -94,6 +96,10 @@ def _plan(items: Sequence[Item], chunks: int) -> list[list[int]]:
 
 def _start_worker(options: Options) -> None:
     global _worker_linter
+    # As in the main process (engine.lint_sources), no cyclic collection while linting: a
+    # collection would also walk every object inherited from the main process, and so copy
+    # its memory pages, which fork shares until they are written.
+    gc.disable()
     _worker_linter = Linter(options)
 
 

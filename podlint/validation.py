@@ -7,8 +7,25 @@ write `<path>: Invalid value: "<value>": <detail>` exactly as `kubectl apply` sh
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Callable
+from typing import ParamSpec
+
+P = ParamSpec("P")
+
+
+def _remembered(validator: Callable[P, list[str]]) -> Callable[P, list[str]]:
+    """A validator that answers each value once: names, label keys and env names recur in every
+    manifest (the caller gets its own copy of the details)."""
+    answers = functools.lru_cache(maxsize=8192)(validator)
+
+    @functools.wraps(validator)
+    def remembered(*args: P.args, **kwargs: P.kwargs) -> list[str]:
+        return list(answers(*args, **kwargs))  # type: ignore[arg-type]  # (strings and bools: hashable)
+
+    return remembered
 
 _DNS_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _DNS_SUBDOMAIN = rf"{_DNS_LABEL}(\.{_DNS_LABEL})*"
@@ -69,6 +86,7 @@ def _too_long(limit: int) -> str:
     return f"must be no more than {limit} characters"
 
 
+@_remembered
 def dns_label(value: str) -> list[str]:
     """IsDNS1123Label: container, volume and port-less names; Namespace and StatefulSet names."""
     errors = [_too_long(DNS_LABEL_MAX)] if len(value) > DNS_LABEL_MAX else []
@@ -77,6 +95,7 @@ def dns_label(value: str) -> list[str]:
     return errors
 
 
+@_remembered
 def dns_subdomain(value: str) -> list[str]:
     """IsDNS1123Subdomain: most object names (Pod, Deployment, ConfigMap, Secret, ...)."""
     errors = [_too_long(DNS_SUBDOMAIN_MAX)] if len(value) > DNS_SUBDOMAIN_MAX else []
@@ -85,6 +104,7 @@ def dns_subdomain(value: str) -> list[str]:
     return errors
 
 
+@_remembered
 def dns1035_label(value: str) -> list[str]:
     """IsDNS1035Label: Service names (they become DNS names and environment variable names)."""
     errors = [_too_long(DNS_LABEL_MAX)] if len(value) > DNS_LABEL_MAX else []
@@ -93,6 +113,7 @@ def dns1035_label(value: str) -> list[str]:
     return errors
 
 
+@_remembered
 def qualified_name(value: str) -> list[str]:
     """IsQualifiedName: label and annotation keys, `[prefix/]name`."""
     parts = value.split("/")
@@ -117,6 +138,7 @@ def qualified_name(value: str) -> list[str]:
     return errors
 
 
+@_remembered
 def label_value(value: str) -> list[str]:
     """IsValidLabelValue."""
     errors = [_too_long(LABEL_VALUE_MAX)] if len(value) > LABEL_VALUE_MAX else []
@@ -125,6 +147,7 @@ def label_value(value: str) -> list[str]:
     return errors
 
 
+@_remembered
 def port_name(value: str) -> list[str]:
     """IsValidPortName (IANA_SVC_NAME): container port names, which Services and probes refer to."""
     errors = []
@@ -141,6 +164,7 @@ def port_name(value: str) -> list[str]:
     return errors
 
 
+@_remembered
 def env_var_name(value: str, relaxed: bool) -> list[str]:
     """An environment variable name: printable ASCII but `=` (relaxed, 1.32+), or the old C-like rule."""
     if relaxed:
