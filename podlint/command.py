@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections import Counter
+
+    from podlint.baseline import Key
     from podlint.fix import FixRun
 
 
@@ -50,7 +53,6 @@ class LintRequest:
 
 def run_lint(request: LintRequest) -> int:
     """Lint (or fix, then lint), write the reports, return the exit status; UsageError for a bad argument."""
-    from podlint import baseline as baselines
     from podlint.config import ConfigError, settle
     from podlint.engine import Linter, lint_sources
     from podlint.report import Report, formatter, plan_outputs
@@ -62,9 +64,9 @@ def run_lint(request: LintRequest) -> int:
         outputs = plan_outputs(request.output_formats, request.output)
         settings = settle(request.config, fail_on=request.fail_on, kubernetes_version=request.kubernetes_version,
                           profile=request.profile, debug=request.debug, policies=request.policy)
-        known = baselines.load(request.baseline) if request.baseline is not None else None
-    except (ValueError, ConfigError, baselines.BaselineError) as exc:
+    except (ValueError, ConfigError) as exc:
         raise UsageError(str(exc)) from None
+    known = _load_baseline(request.baseline) if request.baseline is not None else None
     sources = expand(request.paths, settings.exclude)
     fixed = None
     if request.fix:
@@ -81,10 +83,13 @@ def run_lint(request: LintRequest) -> int:
         linter = Linter(settings.options)
         run = lint_sources(sources, linter, jobs=request.jobs or None)
         catalogue = linter.catalogue  # with the custom rules and policies, for SARIF's rule metadata
-    if request.write_baseline is not None:
-        baselines.write(run.findings, request.write_baseline)
-    if known is not None:
-        run.restrict(baselines.new_findings(run.findings, known))
+    if request.write_baseline is not None or known is not None:
+        from podlint import baseline as baselines  # (imported only for a baseline)
+
+        if request.write_baseline is not None:
+            baselines.write(run.findings, request.write_baseline)
+        if known is not None:
+            run.restrict(baselines.new_findings(run.findings, known))
     exit_code = fixed.exit_code(settings.fail_on) if fixed is not None else run.exit_code(settings.fail_on)
     report = Report(run.findings, run.summary, exit_code, catalogue=catalogue)  # exit code first: SARIF records it
     for target in outputs:
@@ -103,6 +108,15 @@ def run_lint(request: LintRequest) -> int:
         else:
             sys.stdout.write(text)
     return exit_code
+
+
+def _load_baseline(path: Path) -> Counter[Key]:
+    from podlint import baseline as baselines
+
+    try:
+        return baselines.load(path)
+    except baselines.BaselineError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def fixable_rules(select: str | None) -> frozenset[str] | None:

@@ -7,7 +7,6 @@ file, line and key, and near-miss names get a suggestion.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,6 +223,8 @@ def load_config(path: Path, catalogue: dict[str, Rule], policies: Policies | Non
     except OSError as exc:
         raise ConfigError(f"{name}: cannot read: {exc.strerror or exc}") from None
     if path.name == "pyproject.toml":
+        import tomllib  # only here: a lint that finds no pyproject.toml should not pay its import
+
         try:
             data = tomllib.loads(raw.decode("utf-8")).get("tool", {}).get("podlint", {})
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import zoneinfo
 from collections.abc import Iterator
 from typing import Any
 
@@ -120,6 +119,8 @@ def invalid_cron_schedule(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
 @functools.cache
 def known_time_zones() -> frozenset[str]:
     """The IANA names of the time zone database (empty where none is installed: then nothing is judged)."""
+    import zoneinfo  # only for a CronJob with a timeZone
+
     return frozenset(zoneinfo.available_timezones())
 
 
