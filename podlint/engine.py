@@ -285,13 +285,6 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter, jobs: in
     Per-file work happens wherever the file is linted; what spans files (the inventory's
     cross-object checks, suppressions, summary, order) happens here, after every file.
     """
-    # The cyclic collector stays off for the run, not only per file: the inventory keeps the
-    # data of most objects, and every collection would scan it again (10% of a run).
-    with collector_paused():
-        return _lint_sources(items, linter, jobs)
-
-
-def _lint_sources(items: Iterable[Source | SourceError], linter: Linter, jobs: int | None) -> RunResult:
     inventory = Inventory() if linter.run_checks else None
     results: Iterable[FileResult]
     if jobs == 1:

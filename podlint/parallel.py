@@ -17,7 +17,6 @@ a crash in C code), its chunk is linted again in the main process, as a serial r
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -96,10 +95,6 @@ def _plan(items: Sequence[Item], chunks: int) -> list[list[int]]:
 
 def _start_worker(options: Options) -> None:
     global _worker_linter
-    # As in the main process (engine.lint_sources), no cyclic collection while linting: a
-    # collection would also walk every object inherited from the main process, and so copy
-    # its memory pages, which fork shares until they are written.
-    gc.disable()
     _worker_linter = Linter(options)
 
 

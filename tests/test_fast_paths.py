@@ -156,8 +156,9 @@ def test_linting_as_documents_are_read_still_drops_a_template(linter: Linter) ->
 
 
 def test_linting_leaves_no_cyclic_garbage() -> None:
-    """The collector is paused while a run lints (see engine.lint_sources): that is only sound
-    while linting creates no reference cycles, which would then live until the run ends."""
+    """The collector is paused while a file is linted (parse.collector_paused), and node trees
+    are freed as soon as a document is linted: both rely on linting making no reference cycles
+    (one between PodSpecView and its ContainerViews once kept every tree alive: 2x the time)."""
     from podlint.engine import lint_sources
     from podlint.sources import expand
     from tests.conftest import CORPUS, TESTS
