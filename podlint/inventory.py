@@ -113,11 +113,12 @@ class Inventory:
     _order: dict[int, int] = field(default_factory=dict)
 
     def add(self, obj: K8sObject, source: bytes) -> None:
-        self.names.setdefault((obj.kind, obj.name), set()).add(obj.namespace)
-        self.folders.setdefault(folder(obj), {}).setdefault(obj.kind, set()).add(obj.namespace)
+        kind, namespace, place = obj.kind, obj.namespace, folder(obj)
+        self.names.setdefault((kind, obj.name), set()).add(namespace)
+        self.folders.setdefault(place, {}).setdefault(kind, set()).add(namespace)
         if is_custom(obj):
-            self.custom.setdefault(folder(obj), set()).add(obj.namespace)
-        if obj.kind in KEPT_KINDS:
+            self.custom.setdefault(place, set()).add(namespace)
+        if kind in KEPT_KINDS:
             self._keep(obj)
             self.sources[obj.file] = source
 

@@ -29,9 +29,15 @@ ANY_GENERATED = frozenset().union(*GENERATED_LABELS.values())
 def _selected(inventory: Inventory, near: K8sObject, selector: dict[str, Any]) -> list[K8sObject]:
     """The workloads of the folder and namespace of `near` whose pods a LabelSelector selects."""
     found = []
+    known: dict[str, dict[str, Any]] = {}  # the selector's known part depends on the workload's kind only
     for workload in _candidates(inventory, near, selector):
         labels = inventory.labels_of(workload)
-        if labels is not None and selector_matches(_known_part(selector, workload), labels):
+        if labels is None:
+            continue
+        part = known.get(workload.kind)
+        if part is None:
+            part = known[workload.kind] = _known_part(selector, workload)
+        if selector_matches(part, labels):
             found.append(workload)
     return found
 
