@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from podlint.findings import FieldPath, Span
@@ -151,6 +151,10 @@ class PodSpecView:
     obj: K8sObject
     path: FieldPath  # relative to the object
     data: dict[str, Any]
+    # Every pod check walks the containers: where each is, found once per pod. (Not the views
+    # themselves: they point back at this view, and such a cycle would outlive the file.)
+    _entries: tuple[tuple[FieldPath, dict[str, Any], Role, str, int], ...] | None = field(
+        default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, obj: K8sObject) -> PodSpecView | None:
@@ -175,6 +179,12 @@ class PodSpecView:
 
     def containers(self) -> Iterator[ContainerView]:
         """Every container of the pod, in the API server's order: app, init, ephemeral."""
+        if self._entries is None:
+            self._entries = tuple(self._find_containers())
+        for path, item, role, list_name, index in self._entries:
+            yield ContainerView(self, path, item, role, list_name, index)
+
+    def _find_containers(self) -> Iterator[tuple[FieldPath, dict[str, Any], Role, str, int]]:
         for list_name, role in CONTAINER_LISTS:
             items = self.data.get(list_name)
             if not isinstance(items, list):
@@ -185,7 +195,7 @@ class PodSpecView:
                 actual = role
                 if role is Role.INIT and item.get("restartPolicy") == "Always":
                     actual = Role.SIDECAR
-                yield ContainerView(self, (*self.path, list_name, index), item, actual, list_name, index)
+                yield (*self.path, list_name, index), item, actual, list_name, index
 
     def child(self, *parts: str | int) -> FieldPath:
         return self.path + parts
