@@ -92,7 +92,7 @@ def test_broken_file_next_to_good_one_still_reports_both(tmp_path: Path) -> None
     (tmp_path / "b-bad.yaml").write_text(BAD)
     result = podlint("lint", str(tmp_path))
     assert result.returncode == 2
-    assert "a-broken.yaml:5:1: error parse-error" in result.stdout
+    assert "a-broken.yaml:4:9: error parse-error" in result.stdout  # the unclosed `[`
     assert "b-bad.yaml:8:7: warning image-latest-tag" in result.stdout
     assert "Traceback" not in result.stderr
 
