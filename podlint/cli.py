@@ -52,6 +52,8 @@ def lint(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")] = False,
     kubernetes_version: Annotated[str | None, typer.Option(
         "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")] = None,
+    max_file_size: Annotated[str | None, typer.Option(
+        help="Skip (and report) files larger than this: bytes, or a quantity such as 512Ki (default 10Mi).")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
 ) -> None:
     """Lint manifests and report findings at file:line:column."""
@@ -66,6 +68,8 @@ def lint(
         raise _usage_error(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     options = Options(debug=debug)
+    if max_file_size is not None:
+        options.max_file_bytes = _byte_count(max_file_size)
     if kubernetes_version is not None:
         from podlint.versions import parse_version
 
@@ -87,8 +91,28 @@ def lint(
         except OSError as exc:
             raise _usage_error(f"cannot write {output}: {exc.strerror or exc}") from exc
     else:
-        sys.stdout.write(text)
+        _write_stdout(text, output_format)
     raise typer.Exit(exit_code)
+
+
+def _write_stdout(text: str, output_format: str) -> None:
+    """JSON is UTF-8 whatever the locale (RFC 8259); text never fails on a character the terminal lacks."""
+    if output_format == "text":
+        data = text.encode(sys.stdout.encoding or "utf-8", "backslashreplace")
+    else:
+        data = text.encode("utf-8")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _byte_count(text: str) -> int:
+    from podlint.quantity import parse_quantity
+
+    amount = parse_quantity(text)
+    if amount is None or amount < 1 or amount.denominator != 1:
+        raise _usage_error(f"--max-file-size must be a whole number of bytes such as 10485760 or 10Mi, not {text!r}")
+    return int(amount)
 
 
 @app.command("rules")
@@ -146,6 +170,9 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:  # the reader went away (`podlint lint . | head`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except Exception as exc:  # last resort: a bug, reported without a traceback
         if "--debug" in sys.argv:
             raise

@@ -11,7 +11,7 @@ from podlint.catalogue import Rule, load_catalogue
 from podlint.checks import OBJECT_CHECKS, POD_CHECKS, Context, Problem
 from podlint.findings import Finding, Severity, Span, format_path
 from podlint.objects import K8sObject, objects_of
-from podlint.parse import ParseResult, parse_bytes, parse_text
+from podlint.parse import MAX_FILE_BYTES, ParseResult, parse_bytes, parse_text
 from podlint.podspec import PodSpecView
 from podlint.report import Summary
 from podlint.sources import Source, SourceError
@@ -28,6 +28,7 @@ class Options:
     severities: dict[str, Severity] = field(default_factory=dict)
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     kubernetes_version: Version = DEFAULT
+    max_file_bytes: int = MAX_FILE_BYTES
     debug: bool = False
 
 
@@ -59,10 +60,25 @@ class Linter:
         return rule.severity if rule else Severity.ERROR
 
     def lint_bytes(self, raw: bytes, file: str) -> FileResult:
-        return self._run(parse_bytes(raw, file))
+        return self._read(lambda: parse_bytes(raw, file, self.options.max_file_bytes), file)
 
     def lint_text(self, text: str, file: str) -> FileResult:
-        return self._run(parse_text(text, file))
+        return self._read(lambda: parse_text(text, file), file)
+
+    def _read(self, parse: Callable[[], ParseResult], file: str) -> FileResult:
+        try:
+            parsed = parse()
+        except Exception as exc:  # a bug in reading costs this file only
+            result = FileResult(internal_error=True)
+            result.findings.append(Finding("internal-error", self.severity_of("internal-error"),
+                                           self._bug("reading this file", exc), file, Span.point(1, 1)))
+            return result
+        return self._run(parsed)
+
+    def _bug(self, what: str, exc: Exception) -> str:
+        detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
+        hint = "" if self.options.debug else "; run with --debug for the traceback"
+        return f"podlint failed {what} ({detail}); please report it with the manifest{hint}"
 
     def _run(self, parsed: ParseResult) -> FileResult:
         result = FileResult(documents=len(parsed.documents))
@@ -74,9 +90,15 @@ class Linter:
             if finding.rule in FAILED_READING:
                 result.read_failed = True
         for document in parsed.documents:
-            for obj in objects_of(document):
-                result.objects += 1
-                result.findings.extend(self.lint_object(obj, result))
+            try:
+                for obj in objects_of(document):
+                    result.objects += 1
+                    result.findings.extend(self.lint_object(obj, result))
+            except Exception as exc:  # outside any one rule: this document is lost, not the run
+                result.internal_error = True
+                result.findings.append(Finding("internal-error", self.severity_of("internal-error"),
+                                               self._bug(f"on document {document.index + 1}", exc),
+                                               document.file, document.start))
         return result
 
     def lint_object(self, obj: K8sObject, result: FileResult) -> Iterable[Finding]:
@@ -95,10 +117,9 @@ class Linter:
             problems = list(check(view, self.context))
         except Exception as exc:  # a bug in one rule must not cost the rest of the run
             result.internal_error = True
-            detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
             findings.append(self.finding(
-                obj, Problem((), f"rule {rule_id} failed on this object ({detail}); "
-                             "please report it with the manifest"), "internal-error"))
+                obj, Problem((), self._bug(f"in rule {rule_id} on document {obj.document.index + 1}", exc)),
+                "internal-error"))
             return
         findings.extend(self.finding(obj, problem, rule_id) for problem in problems)
 
@@ -148,7 +169,7 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
             run.read_failed = True
             continue
         try:
-            raw = item.read()
+            raw = item.read(linter.options.max_file_bytes)
         except OSError as exc:
             findings.append(Finding("read-error", linter.severity_of("read-error"),
                                     f"cannot read: {exc.strerror or exc}", item.name, Span.point(1, 1)))
