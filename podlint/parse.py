@@ -44,6 +44,10 @@ else:  # pragma: no cover - the pure-Python reader, only where libyaml is missin
 
 MAX_DEPTH = 256  # Kubernetes objects nest ~20 levels, CRD schemas ~60
 MAX_FILE_BYTES = 10 * 1024 * 1024
+# Per file. Real manifests run ~20 bytes a node, so a 10 MB file has ~500,000 nodes and some
+# thousands of documents; past these a file is an attack, and it would cost seconds and GBs.
+MAX_NODES = 1_000_000
+MAX_DOCUMENTS = 100_000
 _ALIAS_SLACK = 100_000  # alias expansion may add the file's own node count plus this many nodes
 
 Anchor = Literal["key", "value"]
@@ -394,10 +398,11 @@ def _error(file: str, message: str, line: int, column: int, rule: str = "parse-e
     return Finding(rule, severity, message, file, Span.point(line, column))
 
 
-def _may_nest_deeply(text: str) -> bool:
-    """A cheap test that clears almost every file of ever reaching MAX_DEPTH."""
+def _needs_guard(text: str) -> bool:
+    """A cheap test that clears almost every file of ever reaching MAX_DEPTH or MAX_NODES."""
+    # Every node but a document's first starts after a line break or one of `,[{:-?`.
     return (text.count("[") + text.count("{") >= 2500 or _DEEP_INDENT.search(text) is not None
-            or _ENTRY_RUN.search(text) is not None)
+            or _ENTRY_RUN.search(text) is not None or sum(map(text.count, "\n,[{:-?")) >= MAX_NODES)
 
 
 @contextmanager
@@ -428,30 +433,45 @@ class _Stream(io.BytesIO):
         return super().read(_READ_SIZE if size is None or size < 0 else min(size, _READ_SIZE))
 
 
-class _DepthGuard:
-    """Reads the events of the same bytes one document ahead of the composer.
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    message: str
+    mark: Mark | _CMark | None
+    stop: bool  # True: the rest of the file is not read; False: only this document
+
+
+class _EventGuard:
+    """Reads the events of the same bytes one document ahead of the composer, for files that
+    could cross a bound before the composer is done with a document.
 
     libyaml's C composer recurses once per nesting level and overflows the C stack near
-    100,000 levels (a crash no `except` can catch), so a document nested deeper than
-    MAX_DEPTH is refused here, from its events, before it is composed.
+    100,000 levels (a crash no `except` can catch), and it builds a whole document before
+    podlint sees any of it (~400 bytes a node): so a document nested deeper than MAX_DEPTH,
+    or past MAX_NODES in its file, is refused here, from its events, before it is composed.
     """
 
-    def __init__(self, raw: bytes, offset: int) -> None:
+    def __init__(self, raw: bytes, offset: int, nodes: int) -> None:
         self.parser = _Parser(_Stream(raw, offset))
+        self.nodes = nodes  # node events met in the file before this reader's start
         self.broken = False
 
-    def too_deep(self) -> Mark | _CMark | None:
-        """Where the next document first nests deeper than MAX_DEPTH, if it does."""
+    def refuse(self) -> _Refused | None:
+        """Why the next document must not be composed, if it must not."""
         if self.broken:
             return None
         depth = 0
         try:
             while self.parser.check_event():
                 event = self.parser.get_event()
+                if isinstance(event, yaml.NodeEvent) and not isinstance(event, yaml.AliasEvent):
+                    self.nodes += 1
+                    if self.nodes > MAX_NODES:
+                        return _Refused(f"more than {MAX_NODES:,} YAML nodes in one file: the rest is not read",
+                                        event.start_mark, stop=True)
                 if isinstance(event, yaml.CollectionStartEvent):
                     depth += 1
                     if depth > MAX_DEPTH:
-                        return event.start_mark
+                        return _Refused(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark, stop=False)
                 elif isinstance(event, yaml.CollectionEndEvent):
                     depth -= 1
                 elif isinstance(event, yaml.DocumentEndEvent):
@@ -478,7 +498,8 @@ class _Reader:
         self.file = file
         self.result = result
         self.converter = _Converter(file, result.findings)
-        self.may_nest_deeply = _may_nest_deeply(text)
+        self.guarded = _needs_guard(text)
+        self.guarded_nodes = 0  # node events the guards have met
         self.start_lines: list[int] = []  # the 0-based lines of `---`, and where they start in `raw`
         self.start_offsets: list[int] = []
         line, position = 0, 0
@@ -488,6 +509,7 @@ class _Reader:
             self.start_lines.append(line)
             self.start_offsets.append(position)
         self._lines: list[str] | None = None
+        self.failures = 0  # documents refused (syntax errors, too deep)
 
     @property
     def lines(self) -> list[str]:
@@ -521,17 +543,23 @@ class _Reader:
     def _read_from(self, line_offset: int, byte_offset: int) -> tuple[int, int] | None:
         """Compose documents from `byte_offset` on; on an error, report it and return where to resume."""
         composer = _Composer(_Stream(self.raw, byte_offset))
-        guard = _DepthGuard(self.raw, byte_offset) if self.may_nest_deeply else None
+        guard = _EventGuard(self.raw, byte_offset, self.guarded_nodes) if self.guarded else None
         try:
             while composer.check_node():
-                deep = guard.too_deep() if guard is not None else None
-                if deep is not None:
-                    line = deep.line + line_offset
-                    self.result.findings.append(_error(self.file, f"nesting deeper than {MAX_DEPTH} levels",
-                                                       line + 1, deep.column + 1))
-                    return self._next_start(line, deep.column, line_offset)
+                refused = guard.refuse() if guard is not None else None
+                if refused is not None:
+                    mark = refused.mark
+                    line, column = (mark.line + line_offset, mark.column) if mark is not None else (line_offset, 0)
+                    self.result.findings.append(_error(self.file, refused.message, line + 1, column + 1))
+                    self.failures += 1
+                    return None if refused.stop else self._next_start(line, column, line_offset)
                 root = composer.get_node()
                 assert root is not None  # check_node() promised one
+                if len(self.result.documents) + self.failures >= MAX_DOCUMENTS:
+                    self.result.findings.append(_error(
+                        self.file, f"more than {MAX_DOCUMENTS:,} documents in one file: the rest is not read",
+                        root.start_mark.line + line_offset + 1, root.start_mark.column + 1))
+                    return None
                 data = self.converter.document(root, line_offset)
                 self.result.documents.append(Document(self.file, len(self.result.documents), data, root,
                                                       line_offset))
@@ -542,6 +570,7 @@ class _Reader:
         finally:
             composer.dispose()
             if guard is not None:
+                self.guarded_nodes = guard.nodes
                 guard.dispose()
         return None
 
@@ -557,6 +586,7 @@ class _Reader:
             if opening is not None:
                 line, column = opening
         self.result.findings.append(_error(self.file, self._describe(exc, line, column), line + 1, column + 1))
+        self.failures += 1
         return resume
 
     def _past_its_document(self, line: int, column: int) -> bool:
