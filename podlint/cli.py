@@ -96,7 +96,10 @@ def lint(
 
 
 def _write_stdout(text: str, output_format: str) -> None:
-    """JSON is UTF-8 whatever the locale (RFC 8259); text never fails on a character the terminal lacks."""
+    """JSON is UTF-8 whatever the locale (RFC 8259); text never fails on a character the terminal lacks.
+
+    (A reader that goes away, as `| head` does, is handled by click: exit 1, no traceback.)
+    """
     if output_format == "text":
         data = text.encode(sys.stdout.encoding or "utf-8", "backslashreplace")
     else:
@@ -170,9 +173,6 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
-    except BrokenPipeError:  # the reader went away (`podlint lint . | head`): nothing left to say
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
     except Exception as exc:  # last resort: a bug, reported without a traceback
         if "--debug" in sys.argv:
             raise

@@ -420,6 +420,18 @@ def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     assert result.stderr == ""
 
 
+def test_output_survives_a_terminal_without_unicode(tmp_path: Path) -> None:
+    (tmp_path / "café.yaml").write_text(POD)
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    text = subprocess.run([sys.executable, "-m", "podlint", "lint", str(tmp_path)], capture_output=True, env=env,
+                          cwd=ROOT, timeout=60)
+    assert text.returncode == 1, text.stderr
+    assert f"{tmp_path}/caf\\xe9.yaml:8:7: warning image-latest-tag".encode() in text.stdout
+    machine = subprocess.run([sys.executable, "-m", "podlint", "lint", "-f", "json", str(tmp_path)],
+                             capture_output=True, env=env, cwd=ROOT, timeout=60)
+    assert json.loads(machine.stdout.decode("utf-8"))["findings"][0]["file"] == f"{tmp_path}/café.yaml"
+
+
 # --- everything together: time and memory ----------------------------------------------------------------------
 
 # Runs its arguments as its only child, so RUSAGE_CHILDREN is that child's own peak.
