@@ -113,19 +113,19 @@ def _long_lines() -> tuple[bytes, Expected]:
 
 
 def _many_documents() -> tuple[bytes, Expected]:
-    text = "---\n" * 20_000 + "---\nkind: Nothing\n" * 10_000 + "---\n" + POD
-    return text.encode(), {pod_finding(40_002)}
+    text = "---\n" * 15_000 + "---\nkind: Nothing\n" * 5_000 + "---\n" + POD
+    return text.encode(), {pod_finding(25_002)}
 
 
 def _many_broken_documents() -> tuple[bytes, Expected]:
     # Each broken document costs about what it weighs: no re-reading of the rest per error.
-    count = 5_000
+    count = 2_000
     expected = {("parse-error", 2 * number + 2, 4) for number in range(count)}
     return ("---\na: [\n" * count + "---\n" + POD).encode(), expected | {pod_finding(2 * count + 2)}
 
 
 def _duplicate_keys() -> tuple[bytes, Expected]:
-    return b"a: 1\n" * 10_000, {("duplicate-key", line, 1) for line in range(2, 10_001)}
+    return b"a: 1\n" * 3_000, {("duplicate-key", line, 1) for line in range(2, 3_001)}
 
 
 GENERATED: dict[str, Callable[[], tuple[bytes, Expected]]] = {
