@@ -5,6 +5,11 @@ byte-order mark; so does podlint. Anything else is refused at its first offendin
 binary data (a NUL), UTF-32, text saved in another encoding (Windows-1252, Latin-1), and
 characters YAML forbids (C0/C1 controls, U+FFFE/U+FFFF). Line breaks become `\\n`: YAML
 itself breaks lines at CR, CRLF, NEL, LS and PS, so positions count lines as the reader does.
+
+JSON is read by the same YAML reader. kubectl decodes a stream that starts with `{` or `[` as
+JSON, which allows two things YAML refuses: raw DEL, C1 controls, NEL, LS, PS and U+FFFE/U+FFFF
+inside strings, and escaped UTF-16 surrogates (`\\ud83d\\ude00`). In such a text they become
+U+FFFD in place, one character for one and one escape for one, so that no position moves.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # except DEL, the C1 controls, surrogates and the two non-characters.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _READABLE = "Kubernetes reads UTF-8, or UTF-16 with a byte-order mark; save the file as UTF-8"
+_JSON_START = re.compile(r"[ \t\r\n]*[{\[]")
+_JSON_ONLY_CHARACTERS = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+# A `\\uD800`-`\\uDFFF` escape after an even number of backslashes (so it is not itself escaped).
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _RARE_BREAKS = str.maketrans({"\r": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
 
 
@@ -45,6 +54,15 @@ def normalize_breaks(text: str) -> str:
     return text
 
 
+def yaml_readable(text: str) -> str:
+    """The text as the YAML reader must get it: JSON's extra freedoms replaced in place, breaks normalised."""
+    if _JSON_START.match(text):
+        text = _JSON_ONLY_CHARACTERS.sub("\ufffd", text)
+        if "\\" in text:
+            text = _SURROGATE_ESCAPE.sub(lambda escape: escape[1] + "\\uFFFD", text)
+    return normalize_breaks(text)
+
+
 def _refuse_at(raw: bytes, offset: int, message: str) -> Refusal:
     prefix = normalize_breaks(raw[:offset].decode("utf-8", "replace"))
     return Refusal(message, *point(prefix, len(prefix)))
@@ -70,7 +88,7 @@ def forbidden_character(text: str) -> Refusal | None:
 
 
 def decode(raw: bytes) -> str | Refusal:
-    """The text of a file, line breaks normalised, or why it is not a readable manifest."""
+    """The text of a file, or why it is not a readable manifest."""
     if raw.startswith(_UTF32_BOMS):
         return Refusal(f"UTF-32 text: {_READABLE}", 1, 1)
     if raw.startswith(_UTF16_BOMS):
@@ -79,7 +97,7 @@ def decode(raw: bytes) -> str | Refusal:
         except UnicodeDecodeError as exc:
             prefix = normalize_breaks(raw[: exc.start - exc.start % 2].decode("utf-16", "replace"))
             return Refusal(f"invalid UTF-16: {exc.reason}", *point(prefix, len(prefix)))
-        return normalize_breaks(text)
+        return text
     nul = raw.find(b"\x00")
     if nul >= 0:
         wide = _wide_encoding(raw)
@@ -91,7 +109,7 @@ def decode(raw: bytes) -> str | Refusal:
     except UnicodeDecodeError as exc:
         return _refuse_at(raw, exc.start, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}): manifests must be "
                                           "UTF-8 (was the file saved as Windows-1252 or Latin-1?)")
-    return normalize_breaks(text)
+    return text
 
 
 def _wide_encoding(raw: bytes) -> str | None:

@@ -24,7 +24,7 @@ from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
-from podlint.encoding import Refusal, decode, forbidden_character, normalize_breaks, point
+from podlint.encoding import Refusal, decode, forbidden_character, point, yaml_readable
 from podlint.findings import FieldPath, Finding, Severity, Span
 
 if yaml.__with_libyaml__:  # libyaml ships inside PyYAML's wheels
@@ -44,9 +44,12 @@ else:  # pragma: no cover - the pure-Python reader, only where libyaml is missin
 
 MAX_DEPTH = 256  # Kubernetes objects nest ~20 levels, CRD schemas ~60
 MAX_FILE_BYTES = 10 * 1024 * 1024
-# Per file. Real manifests run ~20 bytes a node, so a 10 MB file has ~500,000 nodes and some
-# thousands of documents; past these a file is an attack, and it would cost seconds and GBs.
-MAX_NODES = 1_000_000
+# Per file. Real manifests run ~20 bytes a node (the corpus: 19.7), so a file may have as many
+# nodes as a real manifest of the size limit (524,288 for 10 MiB); libyaml builds each node
+# before podlint sees it, at ~430 bytes, so this bounds a file's memory near 225 MB. Past
+# 100,000 documents (~40 µs each) a file is an attack, not a manifest.
+BYTES_PER_NODE = 20
+MIN_NODES = 100_000  # a small size limit must not refuse dense small files (a Pod runs ~7 bytes a node)
 MAX_DOCUMENTS = 100_000
 _ALIAS_SLACK = 100_000  # alias expansion may add the file's own node count plus this many nodes
 
@@ -398,11 +401,11 @@ def _error(file: str, message: str, line: int, column: int, rule: str = "parse-e
     return Finding(rule, severity, message, file, Span.point(line, column))
 
 
-def _needs_guard(text: str) -> bool:
-    """A cheap test that clears almost every file of ever reaching MAX_DEPTH or MAX_NODES."""
+def _needs_guard(text: str, max_nodes: int) -> bool:
+    """A cheap test that clears almost every file of ever reaching MAX_DEPTH or `max_nodes`."""
     # Every node but a document's first starts after a line break or one of `,[{:-?`.
     return (text.count("[") + text.count("{") >= 2500 or _DEEP_INDENT.search(text) is not None
-            or _ENTRY_RUN.search(text) is not None or sum(map(text.count, "\n,[{:-?")) >= MAX_NODES)
+            or _ENTRY_RUN.search(text) is not None or sum(map(text.count, "\n,[{:-?")) >= max_nodes)
 
 
 @contextmanager
@@ -447,12 +450,13 @@ class _EventGuard:
     libyaml's C composer recurses once per nesting level and overflows the C stack near
     100,000 levels (a crash no `except` can catch), and it builds a whole document before
     podlint sees any of it (~400 bytes a node): so a document nested deeper than MAX_DEPTH,
-    or past MAX_NODES in its file, is refused here, from its events, before it is composed.
+    or past the node limit of its file, is refused here, from its events, before it is composed.
     """
 
-    def __init__(self, raw: bytes, offset: int, nodes: int) -> None:
+    def __init__(self, raw: bytes, offset: int, nodes: int, max_nodes: int) -> None:
         self.parser = _Parser(_Stream(raw, offset))
         self.nodes = nodes  # node events met in the file before this reader's start
+        self.max_nodes = max_nodes
         self.broken = False
 
     def refuse(self) -> _Refused | None:
@@ -465,8 +469,8 @@ class _EventGuard:
                 event = self.parser.get_event()
                 if isinstance(event, yaml.NodeEvent) and not isinstance(event, yaml.AliasEvent):
                     self.nodes += 1
-                    if self.nodes > MAX_NODES:
-                        return _Refused(f"more than {MAX_NODES:,} YAML nodes in one file: the rest is not read",
+                    if self.nodes > self.max_nodes:
+                        return _Refused(f"more than {self.max_nodes:,} YAML nodes in one file: the rest is not read",
                                         event.start_mark, stop=True)
                 if isinstance(event, yaml.CollectionStartEvent):
                     depth += 1
@@ -492,13 +496,14 @@ class _Reader:
     byte is read about once however many documents are broken.
     """
 
-    def __init__(self, text: str, file: str, result: ParseResult) -> None:
+    def __init__(self, text: str, file: str, result: ParseResult, max_nodes: int) -> None:
         self.text = text
         self.raw = text.encode("utf-8")
         self.file = file
         self.result = result
         self.converter = _Converter(file, result.findings)
-        self.guarded = _needs_guard(text)
+        self.max_nodes = max_nodes
+        self.guarded = _needs_guard(text, max_nodes)
         self.guarded_nodes = 0  # node events the guards have met
         self.start_lines: list[int] = []  # the 0-based lines of `---`, and where they start in `raw`
         self.start_offsets: list[int] = []
@@ -523,8 +528,16 @@ class _Reader:
 
     def read(self) -> None:
         start: tuple[int, int] | None = (0, 0)
-        while start is not None:
+        while start is not None and not self._over_document_limit(start[0], 0):
             start = self._read_from(*start)
+
+    def _over_document_limit(self, line: int, column: int) -> bool:
+        """Whether the file has had its MAX_DOCUMENTS (read or refused); says so once at (line, column)."""
+        if len(self.result.documents) + self.failures < MAX_DOCUMENTS:
+            return False
+        message = f"more than {MAX_DOCUMENTS:,} documents in one file: the rest is not read"
+        self.result.findings.append(_error(self.file, message, line + 1, column + 1))
+        return True
 
     def _next_start(self, problem_line: int, column: int, chunk_line: int) -> tuple[int, int] | None:
         """Where reading resumes after a document that failed at (problem_line, column).
@@ -543,7 +556,7 @@ class _Reader:
     def _read_from(self, line_offset: int, byte_offset: int) -> tuple[int, int] | None:
         """Compose documents from `byte_offset` on; on an error, report it and return where to resume."""
         composer = _Composer(_Stream(self.raw, byte_offset))
-        guard = _EventGuard(self.raw, byte_offset, self.guarded_nodes) if self.guarded else None
+        guard = _EventGuard(self.raw, byte_offset, self.guarded_nodes, self.max_nodes) if self.guarded else None
         try:
             while composer.check_node():
                 refused = guard.refuse() if guard is not None else None
@@ -555,10 +568,7 @@ class _Reader:
                     return None if refused.stop else self._next_start(line, column, line_offset)
                 root = composer.get_node()
                 assert root is not None  # check_node() promised one
-                if len(self.result.documents) + self.failures >= MAX_DOCUMENTS:
-                    self.result.findings.append(_error(
-                        self.file, f"more than {MAX_DOCUMENTS:,} documents in one file: the rest is not read",
-                        root.start_mark.line + line_offset + 1, root.start_mark.column + 1))
+                if self._over_document_limit(root.start_mark.line + line_offset, root.start_mark.column):
                     return None
                 data = self.converter.document(root, line_offset)
                 self.result.documents.append(Document(self.file, len(self.result.documents), data, root,
@@ -628,18 +638,26 @@ class _Reader:
         return f"invalid YAML: {problem}{context}"
 
 
-def parse_text(text: str, file: str) -> ParseResult:
+def node_limit(max_bytes: int) -> int:
+    """The nodes a file may have under a size limit: as many as a real manifest of that size."""
+    return max(max_bytes // BYTES_PER_NODE, MIN_NODES)
+
+
+MAX_NODES = node_limit(MAX_FILE_BYTES)
+
+
+def parse_text(text: str, file: str, max_nodes: int = MAX_NODES) -> ParseResult:
     """Every document of a YAML or JSON text, with reading problems as findings.
 
     A syntax error costs only the document it is in: reading resumes at the next `---`.
     """
-    text = normalize_breaks(text)
+    text = yaml_readable(text)
     refusal = forbidden_character(text)
     if refusal is not None:
         return ParseResult(findings=[_error(file, refusal.message, refusal.line, refusal.column)])
     result = ParseResult()
     with _gc_paused():
-        _Reader(text, file, result).read()
+        _Reader(text, file, result, max_nodes).read()
     if any(f.rule == "parse-error" for f in result.findings):
         match = _TEMPLATE.search(text)
         if match is not None:
@@ -656,7 +674,7 @@ def parse_bytes(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES) -> Parse
     text = decode(raw)
     if isinstance(text, Refusal):
         return ParseResult(findings=[_error(file, text.message, text.line, text.column)])
-    return parse_text(text, file)
+    return parse_text(text, file, node_limit(max_bytes))
 
 
 def iter_mappings(documents: list[Document]) -> Iterator[Document]:

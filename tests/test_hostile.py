@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from podlint import parse
 from podlint.checks import OBJECT_CHECKS, POD_CHECKS, Context, Problem
@@ -90,6 +91,17 @@ def _mixed_line_endings() -> tuple[bytes, Expected]:
     return text.encode(), {pod_finding(1)}
 
 
+def _json_beyond_yaml() -> tuple[bytes, Expected]:
+    # Valid JSON that a YAML reader refuses: an escaped surrogate pair (json.dumps writes emoji so),
+    # and a raw NEL, DEL and C1 control in strings. kubectl reads it as JSON, and so must podlint.
+    pod = yaml.safe_load(POD)
+    pod["metadata"]["annotations"] = {"note": "ship it \U0001f680", "raw": "a\x85b\x7fc\x90d"}
+    text = json.dumps(pod, indent=2).replace("\\u0085", "\x85").replace("\\u007f", "\x7f").replace("\\u0090", "\x90")
+    lines = text.split("\n")  # not splitlines(): NEL is no line break in JSON
+    line = next(number for number, content in enumerate(lines, 1) if "\"image\"" in content)
+    return text.encode(), {("image-latest-tag", line, lines[line - 1].index("\"image\"") + 1)}
+
+
 def _deep_flow() -> tuple[bytes, Expected]:
     # 100,000 levels: libyaml's C composer would overflow its stack and kill the process.
     # The root mapping is level 1, so level MAX_DEPTH + 1 is the bracket at column 3 + MAX_DEPTH.
@@ -141,6 +153,7 @@ GENERATED: dict[str, Callable[[], tuple[bytes, Expected]]] = {
     "crlf.yaml": _line_endings("\r\n"),
     "cr-only.yaml": _line_endings("\r"),
     "mixed-line-endings.yaml": _mixed_line_endings,
+    "json-beyond-yaml.json": _json_beyond_yaml,
     "too-large.yaml": _too_large,
     "deep-flow.yaml": _deep_flow,
     "deep-entries.yaml": _deep_entries,
@@ -167,17 +180,21 @@ def test_generated_hostile_input(name: str, linter: Linter) -> None:
     assert found(raw, name, linter) == expected
 
 
-def test_per_file_limits_on_documents_and_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The same checks as at the real limits (100,000 documents, 1,000,000 nodes), which take
-    # seconds to reach; lowered here so that crossing them is quick.
+def test_per_file_limits_on_documents_and_nodes(monkeypatch: pytest.MonkeyPatch, linter: Linter) -> None:
+    # The same checks as at the real limits (100,000 documents; 524,288 nodes for 10 MiB), which
+    # take seconds to reach, lowered here.
     monkeypatch.setattr(parse, "MAX_DOCUMENTS", 1_000)
-    monkeypatch.setattr(parse, "MAX_NODES", 10_000)
-    linter = Linter()
     many = b"---\n" * 1_000 + POD.encode() + b"---\n" * 10  # the Pod is the 1,000th document
     assert found(many, "many.yaml", linter) == {pod_finding(1001), ("parse-error", 1012, 1)}
-    dense = POD.encode() + b"---\na: [" + b"x, " * 20_000 + b"x]\n---\n" + POD.encode()
+    broken = b"---\na: [\n" * 1_005
+    assert found(broken, "broken.yaml", linter) == {("parse-error", 2 * n + 2, 4) for n in range(1_000)} | {
+        ("parse-error", 2_001, 1)}
+    dense = POD + "---\na: [" + "x, " * 20_000 + "x]\n---\n" + POD
+    refused = parse.parse_text(dense, "dense.yaml", max_nodes=10_000).findings
     # 26 nodes in the Pod, 3 before the first `x`: node 10,001 is the 9,972nd `x`, 3 columns apart from column 5.
-    assert found(dense, "dense.yaml", linter) == {pod_finding(1), ("parse-error", 12, 5 + 3 * (10_001 - 29 - 1))}
+    assert [(f.rule, f.span.line, f.span.column) for f in refused] == [("parse-error", 12, 5 + 3 * (10_001 - 29 - 1))]
+    assert refused[0].message == "more than 10,000 YAML nodes in one file: the rest is not read"
+    assert (parse.node_limit(10 * 1024 * 1024), parse.node_limit(1000)) == (524_288, 100_000)
 
 
 def test_not_manifests_are_read_and_skipped(linter: Linter) -> None:
