@@ -1,15 +1,19 @@
-"""The command line (typer): lint, rules, explain. Only argument handling lives here."""
+"""The command line (typer): lint, fix, rules, explain, lsp. Only argument handling lives here."""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from podlint import __version__
+
+if TYPE_CHECKING:
+    from podlint.catalogue import Rule
+    from podlint.fix import FixRun
 
 app = typer.Typer(
     name="podlint",
@@ -19,9 +23,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-FAIL_ON = ("error", "warning", "info", "never")
-
 
 def _version(value: bool) -> None:
     if value:
@@ -37,6 +38,10 @@ def _root(
     """podlint: a Kubernetes manifest linter."""
 
 
+# Reports that are JSON: always written as UTF-8.
+_JSON_FORMATS = frozenset({"json", "sarif", "gitlab"})
+
+
 def _usage_error(message: str) -> typer.Exit:
     typer.echo(f"podlint: error: {message}", err=True)
     return typer.Exit(2)
@@ -45,65 +50,99 @@ def _usage_error(message: str) -> typer.Exit:
 @app.command()
 def lint(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or - for standard input.")],
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output_formats: Annotated[list[str] | None, typer.Option(
+        "--format", "-f", metavar="FORMAT[=FILE]",
+        help="text, json, sarif, github or gitlab; repeat it for several reports, "
+             "each but one written to its own FILE (default: text).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
-    fail_on: Annotated[str, typer.Option(help="Exit 1 when a finding reaches this severity: "
-                                         "error, warning, info or never.")] = "warning",
+    fail_on: Annotated[str | None, typer.Option(help="Exit 1 when a finding reaches this severity: error, "
+                                                "warning (the default), info or never.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")] = False,
     kubernetes_version: Annotated[str | None, typer.Option(
         "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")] = None,
+    profile: Annotated[str | None, typer.Option(help="Rule profile: default, strict or all.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", "-c", help="Configuration file (default: .podlint.yaml or [tool.podlint] in pyproject.toml, "
+        "searched from the current folder up to the repository root).")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="Report only findings not recorded in this baseline.")] = None,
+    write_baseline: Annotated[Path | None, typer.Option(help="Record the findings of this run as a baseline.")] = None,
+    policy: Annotated[list[Path] | None, typer.Option(
+        "--policy", help="ValidatingAdmissionPolicy files or folders (with their bindings) to check the "
+        "manifests against, offline (repeatable).")] = None,
     max_file_size: Annotated[str | None, typer.Option(
         help="Skip (and report) files larger than this: bytes, or a quantity such as 512Ki (default 10Mi).")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes first (as `podlint fix`), "
+                                      "then report what remains.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="With --fix: print the fixes as a unified diff, "
+                                       "change nothing.")] = False,
+    select: Annotated[str | None, typer.Option("--select", help="With --fix: only these fixable rules "
+                                               "(comma-separated ids).")] = None,
 ) -> None:
     """Lint manifests and report findings at file:line:column."""
-    from podlint.engine import Linter, Options, lint_sources
-    from podlint.findings import Severity
-    from podlint.report import FORMATS, Report, formatter
+    from podlint import baseline as baselines
+    from podlint.config import ConfigError, settle
+    from podlint.engine import Linter, lint_sources
+    from podlint.report import Report, formatter, plan_outputs
     from podlint.sources import expand
 
-    if output_format not in FORMATS:
-        raise _usage_error(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
-    if fail_on not in FAIL_ON:
-        raise _usage_error(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
-    threshold = None if fail_on == "never" else Severity.parse(fail_on)
-    options = Options(debug=debug)
+    try:
+        outputs = plan_outputs(output_formats, output)
+        settings = settle(config, fail_on=fail_on, kubernetes_version=kubernetes_version, profile=profile,
+                          debug=debug, policies=policy)
+        known = baselines.load(baseline) if baseline is not None else None
+    except (ValueError, ConfigError, baselines.BaselineError) as exc:
+        raise _usage_error(str(exc)) from None
     if max_file_size is not None:
-        options.max_file_bytes = _byte_count(max_file_size)
-    if kubernetes_version is not None:
-        from podlint.versions import parse_version
+        settings.options.max_file_bytes = _byte_count(max_file_size)
+    sources = expand(paths, settings.exclude)
+    fixed = None
+    if fix:
+        from podlint.fix import FixingLinter, fix_sources
 
-        try:
-            options.kubernetes_version = parse_version(kubernetes_version)
-        except ValueError as exc:
-            raise _usage_error(f"--kubernetes-version: {exc}") from None
-    linter = Linter(options)
-    run = lint_sources(expand(paths), linter)
-    exit_code = run.exit_code(threshold)
-    report = Report(run.findings, run.summary, exit_code)
-    colour = output is None and output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = formatter(output_format)(report, colour)
-    if quiet and output_format == "text":
-        text = "".join(line + "\n" for line in text.splitlines()[:-1])
-    if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise _usage_error(f"cannot write {output}: {exc.strerror or exc}") from exc
+        fixing = FixingLinter(settings.options, _fixable_rules(select), write=not diff)
+        fixed = fix_sources(sources, fixing)
+        _print_fixes(fixed, diff, quiet)
+        run = fixed.run
+        catalogue = fixing.catalogue
+    elif diff or select is not None:
+        raise _usage_error("--diff and --select go with --fix (or use `podlint fix`)")
     else:
-        _write_stdout(text, output_format)
+        linter = Linter(settings.options)
+        run = lint_sources(sources, linter)
+        catalogue = linter.catalogue  # with the custom rules and policies, for SARIF's rule metadata
+    if write_baseline is not None:
+        baselines.write(run.findings, write_baseline)
+    if known is not None:
+        run.restrict(baselines.new_findings(run.findings, known))
+    exit_code = fixed.exit_code(settings.fail_on) if fixed is not None else run.exit_code(settings.fail_on)
+    report = Report(run.findings, run.summary, exit_code, catalogue=catalogue)  # exit code first: SARIF records it
+    for target in outputs:
+        if target.file is None and diff:  # with --diff, standard output is the diff
+            continue
+        colour = (target.file is None and target.format == "text" and sys.stdout.isatty()
+                  and "NO_COLOR" not in os.environ)
+        text = formatter(target.format)(report, colour)
+        if quiet and target.format == "text":
+            text = "".join(line + "\n" for line in text.splitlines()[:-1])
+        if target.file is not None:
+            try:
+                target.file.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise _usage_error(f"cannot write {target.file}: {exc.strerror or exc}") from exc
+        else:
+            _write_stdout(text, target.format)
     raise typer.Exit(exit_code)
 
 
 def _write_stdout(text: str, output_format: str) -> None:
-    """JSON is UTF-8 whatever the locale (RFC 8259); text never fails on a character the terminal lacks.
-
-    (A reader that goes away, as `| head` does, is handled by click: exit 1, no traceback.)
+    """JSON reports are UTF-8 whatever the locale (RFC 8259); text never fails on a character the
+    terminal lacks. (A reader that goes away, as `| head` does, is handled by click: exit 1, quietly.)
     """
-    if output_format == "text":
-        data = text.encode(sys.stdout.encoding or "utf-8", "backslashreplace")
-    else:
+    if output_format in _JSON_FORMATS:
         data = text.encode("utf-8")
+    else:
+        data = text.encode(sys.stdout.encoding or "utf-8", "backslashreplace")
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
@@ -118,12 +157,116 @@ def _byte_count(text: str) -> int:
     return int(amount)
 
 
-@app.command("rules")
-def rules_command() -> None:
-    """List the rule catalogue."""
+config_app = typer.Typer(help="Show the configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Configuration file to read.")] = None,
+) -> None:
+    """Print the effective configuration (the file found, with defaults filled in)."""
+    from podlint.config import ConfigError, dump, settle
+
+    try:
+        settings = settle(config)
+    except ConfigError as exc:
+        raise _usage_error(str(exc)) from None
+    typer.echo(dump(settings.config), nl=False)
+
+
+@app.command("fix")
+def fix_command(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders (recursive) to fix in place.")],
+    diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a unified diff; change nothing.")] = False,
+    select: Annotated[str | None, typer.Option("--select", help="Only these fixable rules (comma-separated ids; "
+                                               "default: every fixable rule).")] = None,
+    output_formats: Annotated[list[str] | None, typer.Option(
+        "--format", "-f", metavar="FORMAT[=FILE]",
+        help="The report of what remains: text, json, sarif, github or gitlab; repeat it for several reports, "
+             "each but one written to its own FILE (default: text).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    fail_on: Annotated[str | None, typer.Option(help="Exit 1 when a remaining finding reaches this severity: "
+                                                "error, warning (the default), info or never.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")] = False,
+    kubernetes_version: Annotated[str | None, typer.Option(
+        "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")] = None,
+    profile: Annotated[str | None, typer.Option(help="Rule profile: default, strict or all.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", "-c", help="Configuration file (default: .podlint.yaml or [tool.podlint] in pyproject.toml, "
+        "searched from the current folder up to the repository root).")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="Report only remaining findings not in this baseline.")] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
+) -> None:
+    """Apply the safe fixes (rules marked fixable), rewrite the files, then report what remains."""
+    lint(paths, output_formats, output, fail_on, quiet, kubernetes_version, profile, config, baseline,
+         write_baseline=None, debug=debug, fix=True, diff=diff, select=select)
+
+
+def _fixable_rules(select: str | None) -> frozenset[str] | None:
     from podlint.catalogue import load_catalogue
 
+    if select is None:
+        return None
     catalogue = load_catalogue()
+    rules = frozenset(part.strip() for part in select.split(",") if part.strip())
+    for rule_id in sorted(rules):
+        if rule_id not in catalogue:
+            raise _usage_error(f"--select: no rule {rule_id!r}; `podlint rules` lists them")
+        if not catalogue[rule_id].fixable:
+            raise _usage_error(f"--select: {rule_id} has no safe fix")
+    return rules
+
+
+def _print_fixes(fixed: FixRun, diff: bool, quiet: bool) -> None:
+    """The diffs (standard output) or what was fixed (standard error); problems always."""
+    from podlint.fix import unified_diff
+
+    for change in fixed.files:
+        if change.error is not None:
+            typer.echo(f"podlint: {change.name}: not fixed: {change.error}", err=True)
+        elif diff:
+            sys.stdout.write(unified_diff(change))
+        elif not quiet:
+            rules = ", ".join(f"{rule} ×{count}" if count > 1 else rule for rule, count in sorted(change.fixed.items()))
+            typer.echo(f"fixed {change.name}: {rules}", err=True)
+    if not quiet:
+        verb = "would fix" if diff else "fixed"
+        files, remaining = len(fixed.changed), len(fixed.run.findings)
+        typer.echo(f"{verb} {_plural(fixed.fixed, 'finding')} in {_plural(files, 'file')}; "
+                   f"{_plural(remaining, 'finding')} {'remains' if remaining == 1 else 'remain'}", err=True)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+_CONFIG_OPTION = typer.Option("--config", "-c", help="Configuration file whose custom rules to include.")
+_POLICY_OPTION = typer.Option("--policy", help="ValidatingAdmissionPolicy files or folders to include.")
+
+
+def _run_catalogue(config: Path | None, policy: list[Path] | None) -> dict[str, Rule]:
+    """The built-in rules plus the custom rules and admission policies the configuration (and --policy) add."""
+    from podlint.config import ConfigError, settle
+
+    try:
+        policies = settle(config, policies=policy).options.policies
+    except ConfigError as exc:
+        raise _usage_error(str(exc)) from None
+    if policies is None:
+        from podlint.catalogue import load_catalogue
+
+        return load_catalogue()
+    return policies.catalogue()
+
+
+@app.command("rules")
+def rules_command(
+    config: Annotated[Path | None, _CONFIG_OPTION] = None,
+    policy: Annotated[list[Path] | None, _POLICY_OPTION] = None,
+) -> None:
+    """List the rule catalogue (with the configuration's custom rules and admission policies)."""
+    catalogue = _run_catalogue(config, policy)
     width = max(len(rule_id) for rule_id in catalogue)
     for rule in catalogue.values():
         fix = " (fixable)" if rule.fixable else ""
@@ -131,13 +274,15 @@ def rules_command() -> None:
 
 
 @app.command()
-def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, as `podlint rules` lists them.")]) -> None:
+def explain(
+    rule_id: Annotated[str, typer.Argument(help="A rule id, as `podlint rules` lists them.")],
+    config: Annotated[Path | None, _CONFIG_OPTION] = None,
+    policy: Annotated[list[Path] | None, _POLICY_OPTION] = None,
+) -> None:
     """Explain a rule: what it finds, why it matters, how to fix it, with examples."""
     import difflib
 
-    from podlint.catalogue import load_catalogue
-
-    catalogue = load_catalogue()
+    catalogue = _run_catalogue(config, policy)
     rule = catalogue.get(rule_id)
     if rule is None:
         close = difflib.get_close_matches(rule_id, list(catalogue), n=1)
@@ -158,9 +303,25 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, as `podlint 
         parts += ["", "Bad:", _indent(rule.bad)]
     if rule.good:
         parts += ["", "Good:", _indent(rule.good)]
+    if rule.options:
+        parts += ["", f"Options (under `rules: {{{rule.id}: {{...}}}}` in .podlint.yaml):"]
+        for name, spec in rule.options.items():
+            spec = spec if isinstance(spec, dict) else {}
+            parts.append(f"  {name}: {spec.get('description', '')} (default: {spec.get('default')!r})")
     if rule.references:
         parts += ["", "References:", *(f"  {ref}" for ref in rule.references)]
     typer.echo("\n".join(parts))
+
+
+@app.command()
+def lsp(
+    stdio: Annotated[bool, typer.Option("--stdio", help="Talk over standard input and output (the only transport; "
+                                        "accepted because some clients pass it).")] = False,
+) -> None:
+    """Run the language server (for editors): live diagnostics, quick fixes and rule docs on hover."""
+    from podlint.lsp import serve
+
+    raise typer.Exit(serve())
 
 
 def _indent(text: str) -> str:

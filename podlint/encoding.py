@@ -3,8 +3,10 @@
 go-yaml (and so kubectl and the API server) reads UTF-8, or UTF-16 that starts with a
 byte-order mark; so does podlint. Anything else is refused at its first offending byte:
 binary data (a NUL), UTF-32, text saved in another encoding (Windows-1252, Latin-1), and
-characters YAML forbids (C0/C1 controls, U+FFFE/U+FFFF). Line breaks become `\\n`: YAML
-itself breaks lines at CR, CRLF, NEL, LS and PS, so positions count lines as the reader does.
+characters YAML forbids (C0/C1 controls, U+FFFE/U+FFFF). YAML breaks lines at CR, CRLF, NEL,
+LS and PS; a lone CR, NEL, LS or PS becomes `\\n` (CRLF stays), so that lines end at `\\n` for
+podlint as for the reader, and every character keeps its offset: positions in the text the
+reader gets are positions in the file's text.
 
 JSON is read by the same YAML reader. kubectl decodes a stream that starts with `{` or `[` as
 JSON, which allows two things YAML refuses: raw DEL, C1 controls, NEL, LS, PS and U+FFFE/U+FFFF
@@ -27,7 +29,8 @@ _JSON_START = re.compile(r"[ \t\r\n]*[{\[]")
 _JSON_ONLY_CHARACTERS = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 # A `\\uD800`-`\\uDFFF` escape after an even number of backslashes (so it is not itself escaped).
 _SURROGATE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_RARE_BREAKS = str.maketrans({"\r": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
+_LONE_CR = re.compile("\r(?!\n)")
+_RARE_BREAKS = str.maketrans({"\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +49,10 @@ def point(text: str, index: int) -> tuple[int, int]:
 
 
 def normalize_breaks(text: str) -> str:
-    """Every YAML line break as `\\n`; YAML folds them all to `\\n` in values, so data is unchanged."""
+    """Every YAML line break ending in `\\n`, one character for one (YAML folds them all alike in values)."""
     if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    if "\r" in text or not text.isascii():
+        text = _LONE_CR.sub("\n", text)
+    if not text.isascii():
         text = text.translate(_RARE_BREAKS)
     return text
 

@@ -1,35 +1,39 @@
-"""The pipeline for one file: parse -> objects -> checks -> findings (with severities)."""
+"""The pipeline: parse -> objects -> checks -> findings, with rule settings and suppressions applied."""
 
 from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from podlint import suppress
 from podlint.catalogue import Rule, load_catalogue
-from podlint.checks import OBJECT_CHECKS, POD_CHECKS, Context, Problem
+from podlint.checks import OBJECT_CHECKS, POD_CHECKS, RUN_CHECKS, Context, Problem
 from podlint.findings import Finding, Severity, Span, format_path
+from podlint.inventory import Inventory
 from podlint.objects import K8sObject, objects_of
 from podlint.parse import MAX_FILE_BYTES, ParseResult, parse_bytes, parse_text
 from podlint.podspec import PodSpecView
+from podlint.policies.base import Policies
 from podlint.report import Summary
+from podlint.ruleset import FileRules, Override, Ruleset, RuleSetting
 from podlint.sources import Source, SourceError
 from podlint.versions import DEFAULT, Version
 
-# Rules emitted by reading rather than by a check.
-READING_RULES = ("parse-error", "duplicate-key", "unrendered-template", "yaml-tag", "read-error")
+# Reading problems that mean an input was not (fully) linted: exit code 2.
 FAILED_READING = frozenset({"parse-error", "read-error", "yaml-tag"})
 
 
 @dataclass(slots=True)
 class Options:
-    disabled: frozenset[str] = frozenset()
-    severities: dict[str, Severity] = field(default_factory=dict)
-    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    profile: str = "default"
+    rules: dict[str, RuleSetting] = field(default_factory=dict)
+    overrides: list[Override] = field(default_factory=list)
     kubernetes_version: Version = DEFAULT
     max_file_bytes: int = MAX_FILE_BYTES
     debug: bool = False
+    policies: Policies | None = None  # custom rules and admission policies: more rules for this run
 
 
 @dataclass(slots=True)
@@ -39,6 +43,7 @@ class FileResult:
     objects: int = 0
     read_failed: bool = False
     internal_error: bool = False
+    suppressions: list[suppress.Suppression] = field(default_factory=list)
 
 
 class Linter:
@@ -46,46 +51,78 @@ class Linter:
 
     def __init__(self, options: Options | None = None) -> None:
         self.options = options or Options()
-        self.catalogue: dict[str, Rule] = load_catalogue()
-        disabled = self.options.disabled
-        self.context = Context(self.options.kubernetes_version, self.options.rule_options)
-        self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id not in disabled]
-        self.object_checks = [(rule_id, fn) for rule_id, fn in sorted(OBJECT_CHECKS.items())
-                              if rule_id not in disabled]
+        policies = self.options.policies
+        self.catalogue: dict[str, Rule] = policies.catalogue() if policies is not None else load_catalogue()
+        self.ruleset = Ruleset(self.catalogue, self.options.profile, self.options.rules, self.options.overrides)
+        runnable = self.ruleset.possibly_enabled()
+        self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id in runnable]
+        # Custom rules and admission policies run as object checks after the built-in ones,
+        # isolated the same way (an exception is an internal-error finding, not a crash).
+        extra = policies.checks() if policies is not None else []
+        self.object_checks = [(rule_id, fn) for rule_id, fn in [*sorted(OBJECT_CHECKS.items()), *extra]
+                              if rule_id in runnable]
+        self.run_checks = [(rule_id, fn) for rule_id, fn in sorted(RUN_CHECKS.items()) if rule_id in runnable]
+        self._contexts: dict[int, Context] = {}
 
-    def severity_of(self, rule_id: str) -> Severity:
-        if rule_id in self.options.severities:
-            return self.options.severities[rule_id]
-        rule = self.catalogue.get(rule_id)
-        return rule.severity if rule else Severity.ERROR
+    def context(self, rules: FileRules) -> Context:
+        context = self._contexts.get(id(rules))
+        if context is None:
+            context = self._contexts[id(rules)] = Context(self.options.kubernetes_version, rules.options)
+        return context
 
-    def lint_bytes(self, raw: bytes, file: str) -> FileResult:
-        return self._read(lambda: parse_bytes(raw, file, self.options.max_file_bytes), file)
+    def severity_of(self, rule_id: str, file: str = "") -> Severity:
+        return self.ruleset.for_file(file).severity(rule_id)
+
+    def notes(self) -> list[Finding]:
+        """Findings about the run's policies themselves (one skipped offline), as their file's rules say."""
+        notes = []
+        for note in self.options.policies.notes if self.options.policies is not None else []:
+            rules = self.ruleset.for_file(note.file)
+            if note.rule in rules.enabled:
+                notes.append(replace(note, severity=rules.severity(note.rule)))
+        return notes
+
+    def lint_bytes(self, raw: bytes, file: str, inventory: Inventory | None = None) -> FileResult:
+        parsed = self._parse(lambda: parse_bytes(raw, file, self.options.max_file_bytes), file)
+        return self._run(parsed, file, suppress.scan(raw), inventory, raw)
 
     def lint_text(self, text: str, file: str) -> FileResult:
-        return self._read(lambda: parse_text(text, file), file)
+        """Lint unsaved text (the editor) as a run of its own: cross-object rules see its objects
+        together, and suppressions are applied here."""
+        raw = text.encode("utf-8", "replace")
+        inventory = Inventory() if self.run_checks else None
+        result = self._run(self._parse(lambda: parse_text(text, file), file), file, suppress.scan(raw), inventory, raw)
+        if inventory is not None:
+            cross, crashed = self.lint_run(inventory)
+            result.findings.extend(cross)
+            result.internal_error |= crashed
+        result.findings = self.suppressed(result.findings, result.suppressions, file, result.read_failed)
+        result.findings.sort(key=Finding.sort_key)
+        return result
 
-    def _read(self, parse: Callable[[], ParseResult], file: str) -> FileResult:
+    def _parse(self, parse: Callable[[], ParseResult], file: str) -> ParseResult:
+        """The file read; a bug in reading costs this file only, as an internal-error finding."""
         try:
-            parsed = parse()
-        except Exception as exc:  # a bug in reading costs this file only
-            result = FileResult(internal_error=True)
-            result.findings.append(Finding("internal-error", self.severity_of("internal-error"),
-                                           self._bug("reading this file", exc), file, Span.point(1, 1)))
-            return result
-        return self._run(parsed)
+            return parse()
+        except Exception as exc:
+            message = self._bug("podlint failed reading this file", exc)
+            return ParseResult(findings=[Finding("internal-error", Severity.ERROR, message, file, Span.point(1, 1))])
 
     def _bug(self, what: str, exc: Exception) -> str:
+        """The message of an internal-error finding: what failed, how, and what to do."""
         detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
         hint = "" if self.options.debug else "; run with --debug for the traceback"
-        return f"podlint failed {what} ({detail}); please report it with the manifest{hint}"
+        return f"{what} ({detail}); please report it with the manifest{hint}"
 
-    def _run(self, parsed: ParseResult) -> FileResult:
-        result = FileResult(documents=len(parsed.documents))
+    def _run(self, parsed: ParseResult, file: str, suppressions: list[suppress.Suppression],
+             inventory: Inventory | None = None, raw: bytes = b"") -> FileResult:
+        rules = self.ruleset.for_file(file)
+        result = FileResult(documents=len(parsed.documents), suppressions=suppressions)
         for finding in parsed.findings:
-            if finding.rule in self.options.disabled:
+            result.internal_error |= finding.rule == "internal-error"
+            if finding.rule not in rules.enabled:
                 continue
-            finding.severity = self.severity_of(finding.rule)
+            finding.severity = rules.severity(finding.rule)
             result.findings.append(finding)
             if finding.rule in FAILED_READING:
                 result.read_failed = True
@@ -93,41 +130,94 @@ class Linter:
             try:
                 for obj in objects_of(document):
                     result.objects += 1
-                    result.findings.extend(self.lint_object(obj, result))
+                    result.findings.extend(self.lint_object(obj, rules, result))
+                    if inventory is not None:
+                        inventory.add(obj, raw)
             except Exception as exc:  # outside any one rule: this document is lost, not the run
                 result.internal_error = True
-                result.findings.append(Finding("internal-error", self.severity_of("internal-error"),
-                                               self._bug(f"on document {document.index + 1}", exc),
+                result.findings.append(Finding("internal-error", rules.severity("internal-error"),
+                                               self._bug(f"podlint failed on document {document.index + 1}", exc),
                                                document.file, document.start))
         return result
 
-    def lint_object(self, obj: K8sObject, result: FileResult) -> Iterable[Finding]:
+    def lint_run(self, inventory: Inventory) -> tuple[list[Finding], bool]:
+        """The cross-object checks over everything a run read; True if one of them crashed."""
         findings: list[Finding] = []
+        crashed = False
+        context = self.context(self.ruleset.for_file(""))
+        for rule_id, check in self.run_checks:
+            try:
+                problems = list(check(inventory, context))
+            except Exception as exc:  # a bug in one rule must not cost the rest of the run
+                crashed = True
+                detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
+                findings.append(Finding("internal-error", self.severity_of("internal-error"),
+                                        f"rule {rule_id} failed on this run ({detail}); please report it "
+                                        "with the manifests", "<run>", Span.point(1, 1)))
+                continue
+            for obj, problem in problems:
+                rules = self.ruleset.for_file(obj.file)
+                if rule_id in rules.enabled and not _ignored_by_annotation(obj, rule_id):
+                    findings.append(self.finding(inventory.attach(obj), problem, rule_id, rules))
+        return findings, crashed
+
+    def lint_object(self, obj: K8sObject, rules: FileRules, result: FileResult) -> list[Finding]:
+        findings: list[Finding] = []
+        context = self.context(rules)
         for rule_id, object_fn in self.object_checks:
-            self._collect(rule_id, obj, object_fn, obj, findings, result)
+            if rule_id in rules.enabled:
+                self._collect(rule_id, obj, object_fn, obj, context, findings, result)
         pod = PodSpecView.of(obj)
         if pod is not None:
             for rule_id, pod_fn in self.pod_checks:
-                self._collect(rule_id, obj, pod_fn, pod, findings, result)
-        return findings
+                if rule_id in rules.enabled:
+                    self._collect(rule_id, obj, pod_fn, pod, context, findings, result)
+        return self.without_ignored(obj, findings, rules)
+
+    def without_ignored(self, obj: K8sObject, findings: list[Finding], rules: FileRules) -> list[Finding]:
+        """Apply the object's `podlint/ignore` annotation (for rendered manifests that lose comments)."""
+        annotations = obj.get(("metadata", "annotations"))
+        if not isinstance(annotations, dict) or suppress.ANNOTATION not in annotations:
+            return findings
+        ignored = suppress.annotation_rules(annotations[suppress.ANNOTATION])
+        kept = [f for f in findings if f.rule not in ignored and "all" not in ignored]
+        used = {f.rule for f in findings} & ignored | ({"all"} if "all" in ignored and findings else set())
+        if suppress.UNUSED_RULE in rules.enabled:
+            for rule in sorted(ignored - used):
+                kept.append(self.finding(obj, Problem(("metadata", "annotations", suppress.ANNOTATION),
+                                                      f"{suppress.ANNOTATION} names {rule}, which reports nothing "
+                                                      "on this object: remove it", anchor="value"),
+                                         suppress.UNUSED_RULE, rules))
+        return kept
+
+    def suppressed(self, findings: list[Finding], suppressions: list[suppress.Suppression],
+                   file: str, read_failed: bool = False) -> list[Finding]:
+        kept = suppress.apply(findings, suppressions)
+        rules = self.ruleset.for_file(file)
+        # A file that did not parse has lost the findings its suppressions were for: none is stale.
+        if suppressions and suppress.UNUSED_RULE in rules.enabled and not read_failed:
+            kept.extend(suppress.unused(suppressions, file, rules.severity(suppress.UNUSED_RULE)))
+        return kept
 
     def _collect(self, rule_id: str, obj: K8sObject, check: Callable[[Any, Context], Iterable[Problem]],
-                 view: Any, findings: list[Finding], result: FileResult) -> None:
+                 view: Any, context: Context, findings: list[Finding], result: FileResult) -> None:
         try:
-            problems = list(check(view, self.context))
+            problems = list(check(view, context))
         except Exception as exc:  # a bug in one rule must not cost the rest of the run
             result.internal_error = True
-            findings.append(self.finding(
-                obj, Problem((), self._bug(f"in rule {rule_id} on document {obj.document.index + 1}", exc)),
-                "internal-error"))
+            where = f"document {obj.document.index + 1}" + (f", {obj.kind}/{obj.name}" if obj.kind else "")
+            findings.append(self.finding(obj, Problem((), self._bug(f"rule {rule_id} failed on {where}", exc)),
+                                         "internal-error"))
             return
-        findings.extend(self.finding(obj, problem, rule_id) for problem in problems)
+        rules = self.ruleset.for_file(obj.file)
+        findings.extend(self.finding(obj, problem, rule_id, rules) for problem in problems)
 
-    def finding(self, obj: K8sObject, problem: Problem, rule_id: str) -> Finding:
+    def finding(self, obj: K8sObject, problem: Problem, rule_id: str, rules: FileRules | None = None) -> Finding:
         rule = self.catalogue.get(rule_id)
+        rules = rules or self.ruleset.for_file(obj.file)
         return Finding(
             rule=rule_id,
-            severity=self.severity_of(rule_id),
+            severity=rules.severity(rule_id),
             message=problem.message,
             file=obj.file,
             span=obj.span(problem.path, problem.anchor),
@@ -147,6 +237,12 @@ class RunResult:
     read_failed: bool = False
     internal_error: bool = False
 
+    def restrict(self, findings: list[Finding]) -> None:
+        """Keep only these findings (a baseline's new ones), recounting the summary."""
+        self.findings = findings
+        self.summary.errors = self.summary.warnings = self.summary.infos = 0
+        self.summary.count(findings)
+
     def exit_code(self, fail_on: Severity | None) -> int:
         """0: nothing at `fail_on`; 1: a finding at or above it; 2: input unreadable or a rule crashed."""
         if self.read_failed or self.internal_error:
@@ -160,27 +256,56 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
     findings: list[Finding] = []
     summary = Summary()
     run = RunResult(findings, summary)
+    suppressions: dict[str, tuple[list[suppress.Suppression], bool]] = {}
+    inventory = Inventory() if linter.run_checks else None
+    findings.extend(linter.notes())
     for item in items:
         summary.files += 1
         if isinstance(item, SourceError):
-            if "read-error" not in linter.options.disabled:
-                findings.append(Finding("read-error", linter.severity_of("read-error"), item.message,
-                                        item.name, Span.point(1, 1)))
+            findings.append(Finding("read-error", linter.severity_of("read-error", item.name), item.message,
+                                    item.name, Span.point(1, 1)))
             run.read_failed = True
             continue
         try:
             raw = item.read(linter.options.max_file_bytes)
         except OSError as exc:
-            findings.append(Finding("read-error", linter.severity_of("read-error"),
+            findings.append(Finding("read-error", linter.severity_of("read-error", item.name),
                                     f"cannot read: {exc.strerror or exc}", item.name, Span.point(1, 1)))
             run.read_failed = True
             continue
-        result = linter.lint_bytes(raw, item.name)
+        result = linter.lint_bytes(raw, item.name, inventory)
         summary.documents += result.documents
         summary.objects += result.objects
         findings.extend(result.findings)
+        if result.suppressions:
+            suppressions[item.name] = (result.suppressions, result.read_failed)
         run.read_failed |= result.read_failed
         run.internal_error |= result.internal_error
+    if inventory is not None:
+        cross, crashed = linter.lint_run(inventory)
+        findings.extend(cross)
+        run.internal_error |= crashed
+    run.findings = findings = _apply_suppressions(findings, suppressions, linter)
     findings.sort(key=Finding.sort_key)
     summary.count(findings)
     return run
+
+
+def _apply_suppressions(findings: list[Finding], by_file: dict[str, tuple[list[suppress.Suppression], bool]],
+                        linter: Linter) -> list[Finding]:
+    """Comment suppressions apply last, so that they cover findings of every stage of the run."""
+    if not by_file:
+        return findings
+    kept = [f for f in findings if f.file not in by_file]
+    for file, (suppressions, read_failed) in by_file.items():
+        kept.extend(linter.suppressed([f for f in findings if f.file == file], suppressions, file, read_failed))
+    return kept
+
+
+def _ignored_by_annotation(obj: K8sObject, rule_id: str) -> bool:
+    """Whether the object's `podlint/ignore` annotation silences a cross-object finding on it."""
+    annotations = obj.get(("metadata", "annotations"))
+    if not isinstance(annotations, dict):
+        return False
+    ignored = suppress.annotation_rules(annotations.get(suppress.ANNOTATION))
+    return rule_id in ignored or "all" in ignored

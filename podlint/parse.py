@@ -24,7 +24,8 @@ from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
-from podlint.encoding import Refusal, decode, forbidden_character, point, yaml_readable
+from podlint import encoding
+from podlint.encoding import Refusal, forbidden_character, point, yaml_readable
 from podlint.findings import FieldPath, Finding, Severity, Span
 
 if yaml.__with_libyaml__:  # libyaml ships inside PyYAML's wheels
@@ -192,6 +193,8 @@ class Document:
     data: Any
     root: Node
     line_offset: int = 0
+    # The whole text of the file (shared by its documents): fixes compute text edits from it.
+    text: str = field(default="", repr=False)
 
     def _walk(self, path: FieldPath) -> tuple[Node | None, Node]:
         """The key node (if the last step was a key) and value node deepest along `path`."""
@@ -385,9 +388,9 @@ class ParseResult:
     is_template: bool = False
 
 
-_DOCUMENT_START = re.compile(rb"^---(?:[ \t][^\n]*)?$", re.MULTILINE)
+_DOCUMENT_START = re.compile(rb"^---(?:[ \t][^\n]*)?\r?$", re.MULTILINE)
 _READ_SIZE = 256  # bytes per read: libyaml decodes all it is given
-_MARKER_LINE = re.compile(r"(?:---|\.\.\.)(?:[ \t]|$)")
+_MARKER_LINE = re.compile(r"(?:---|\.\.\.)(?:[ \t\r]|$)")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}")
 # Only these can nest deeper than MAX_DEPTH in a file of sane size: flow brackets, runs of
 # `- `/`? ` entries on one line, and deep indentation. Both patterns are anchored at line
@@ -496,8 +499,9 @@ class _Reader:
     byte is read about once however many documents are broken.
     """
 
-    def __init__(self, text: str, file: str, result: ParseResult, max_nodes: int) -> None:
+    def __init__(self, text: str, original: str, file: str, result: ParseResult, max_nodes: int) -> None:
         self.text = text
+        self.original = original  # the file's own text: the same offsets, kept on documents for fixes
         self.raw = text.encode("utf-8")
         self.file = file
         self.result = result
@@ -572,7 +576,7 @@ class _Reader:
                     return None
                 data = self.converter.document(root, line_offset)
                 self.result.documents.append(Document(self.file, len(self.result.documents), data, root,
-                                                      line_offset))
+                                                      line_offset, self.original))
         except yaml.MarkedYAMLError as exc:
             return self._syntax_error(exc, line_offset, byte_offset)
         except yaml.YAMLError as exc:  # the reader's own errors; encoding.py refuses their causes first
@@ -651,18 +655,18 @@ def parse_text(text: str, file: str, max_nodes: int = MAX_NODES) -> ParseResult:
 
     A syntax error costs only the document it is in: reading resumes at the next `---`.
     """
-    text = yaml_readable(text)
-    refusal = forbidden_character(text)
+    readable = yaml_readable(text)
+    refusal = forbidden_character(readable)
     if refusal is not None:
         return ParseResult(findings=[_error(file, refusal.message, refusal.line, refusal.column)])
     result = ParseResult()
     with _gc_paused():
-        _Reader(text, file, result, max_nodes).read()
+        _Reader(readable, text, file, result, max_nodes).read()
     if any(f.rule == "parse-error" for f in result.findings):
-        match = _TEMPLATE.search(text)
+        match = _TEMPLATE.search(readable)
         if match is not None:
             message = "unrendered Helm/Go template: render it (helm template, kustomize build) and lint the output"
-            return ParseResult(findings=[_error(file, message, *point(text, match.start()),
+            return ParseResult(findings=[_error(file, message, *point(readable, match.start()),
                                                 rule="unrendered-template")], is_template=True)
     return result
 
@@ -671,10 +675,18 @@ def parse_bytes(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES) -> Parse
     if len(raw) > max_bytes:
         return ParseResult(findings=[_error(
             file, f"file is over the {max_bytes:,}-byte limit (--max-file-size): skipped", 1, 1)])
-    text = decode(raw)
-    if isinstance(text, Refusal):
-        return ParseResult(findings=[_error(file, text.message, text.line, text.column)])
+    text, refusal = decode(raw, file)
+    if text is None:
+        return ParseResult(findings=[refusal] if refusal is not None else [])
     return parse_text(text, file, node_limit(max_bytes))
+
+
+def decode(raw: bytes, file: str) -> tuple[str | None, Finding | None]:
+    """A file's own text (as `podlint fix` rewrites it), or the finding that refuses it."""
+    text = encoding.decode(raw)
+    if isinstance(text, Refusal):
+        return None, _error(file, text.message, text.line, text.column)
+    return text, None
 
 
 def iter_mappings(documents: list[Document]) -> Iterator[Document]:

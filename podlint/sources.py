@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from podlint.parse import MAX_FILE_BYTES
+
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -28,7 +30,7 @@ class Source:
     name: str
     path: Path | None  # None for standard input
 
-    def read(self, limit: int) -> bytes:
+    def read(self, limit: int = MAX_FILE_BYTES) -> bytes:
         """The content, cut after `limit` + 1 bytes: enough to tell that it is over the limit."""
         if self.path is None:
             return sys.stdin.buffer.read(limit + 1)
@@ -128,12 +130,16 @@ def _given(raw: str) -> Iterator[Source | SourceError]:
         yield Source(display_name(path), path)
 
 
-def expand(paths: list[str]) -> Iterator[Source | SourceError]:
-    """Files as given, directories walked, `-` as standard input; duplicates dropped."""
+def expand(paths: list[str], exclude: tuple[str, ...] = ()) -> Iterator[Source | SourceError]:
+    """Files as given, directories walked, `-` as standard input; excluded globs and duplicates dropped."""
+    from podlint.ruleset import matches_glob
+
     emitted: set[str] = set()
     for raw in paths:
         items = iter([Source(STDIN_NAME, None)]) if raw == STDIN else _given(raw)
         for item in items:
+            if exclude and item.name != STDIN_NAME and matches_glob(item.name, exclude):
+                continue
             if item.name not in emitted:
                 emitted.add(item.name)
                 yield item

@@ -343,7 +343,8 @@ def test_unlistable_folder_is_reported_not_fatal(tmp_path: Path, monkeypatch: py
 
 
 @pytest.fixture
-def crashing_rules() -> Iterator[None]:
+def crashing_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two real rules (only enabled rules run) replaced by functions with a bug."""
     def crash_on_second_name(obj: K8sObject, context: Context) -> list[Problem]:
         if obj.name == "second":
             raise ZeroDivisionError("boom")
@@ -352,13 +353,8 @@ def crashing_rules() -> Iterator[None]:
     def crash_on_pods(pod: object, context: Context) -> list[Problem]:
         raise KeyError("containers")
 
-    OBJECT_CHECKS["test-crash-object"] = crash_on_second_name
-    POD_CHECKS["test-crash-pod"] = crash_on_pods
-    try:
-        yield
-    finally:
-        del OBJECT_CHECKS["test-crash-object"]
-        del POD_CHECKS["test-crash-pod"]
+    monkeypatch.setitem(OBJECT_CHECKS, "invalid-label", crash_on_second_name)
+    monkeypatch.setitem(POD_CHECKS, "duplicate-container-name", crash_on_pods)
 
 
 TWO_DOCUMENTS = POD + "---\n" + POD.replace("name: web\nspec", "name: second\nspec")
@@ -368,11 +364,11 @@ def test_a_crashing_rule_becomes_a_finding_naming_rule_and_document(crashing_rul
     result = Linter().lint_text(TWO_DOCUMENTS, "two.yaml")
     crashes = sorted((f.span.line, f.message) for f in result.findings if f.rule == "internal-error")
     assert crashes == [
-        (1, "podlint failed in rule test-crash-pod on document 1 (KeyError: 'containers'); please report it "
-            "with the manifest; run with --debug for the traceback"),
-        (12, "podlint failed in rule test-crash-object on document 2 (ZeroDivisionError: boom); please report it "
-             "with the manifest; run with --debug for the traceback"),
-        (12, "podlint failed in rule test-crash-pod on document 2 (KeyError: 'containers'); please report it "
+        (1, "rule duplicate-container-name failed on document 1, Pod/web (KeyError: 'containers'); please report "
+            "it with the manifest; run with --debug for the traceback"),
+        (12, "rule duplicate-container-name failed on document 2, Pod/second (KeyError: 'containers'); please "
+             "report it with the manifest; run with --debug for the traceback"),
+        (12, "rule invalid-label failed on document 2, Pod/second (ZeroDivisionError: boom); please report it "
              "with the manifest; run with --debug for the traceback"),
     ]
     assert {pod_finding(1), pod_finding(12)} <= {(f.rule, f.span.line, f.span.column) for f in result.findings}
@@ -386,7 +382,7 @@ import sys
 from podlint.checks import OBJECT_CHECKS
 def crash(obj, context):
     raise ZeroDivisionError("boom")
-OBJECT_CHECKS["test-crash"] = crash
+OBJECT_CHECKS["invalid-label"] = crash
 from podlint.cli import main
 sys.argv = ["podlint", *sys.argv[1:]]
 main()
@@ -398,7 +394,7 @@ def test_crashing_rule_in_the_cli_exit_2_without_traceback(tmp_path: Path) -> No
     run = [sys.executable, "-c", CRASHING_CLI, "lint", str(tmp_path)]
     quiet = subprocess.run(run, capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert quiet.returncode == 2
-    assert "internal-error podlint failed in rule test-crash on document 1 (ZeroDivisionError: boom)" in quiet.stdout
+    assert "internal-error rule invalid-label failed on document 1, Pod/web (ZeroDivisionError: boom)" in quiet.stdout
     assert "image-latest-tag" in quiet.stdout  # the other rules still ran
     assert "Traceback" not in quiet.stdout + quiet.stderr
     debug = subprocess.run([*run, "--debug"], capture_output=True, text=True, cwd=ROOT, timeout=60)
