@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from podlint.objects import K8sObject
 from podlint.parse import MAX_DEPTH, MAX_FILE_BYTES
 from podlint.sources import expand
 from tests.conftest import ROOT, TESTS, expectations
+from tests.test_cli import BAD
 
 Expected = set[tuple[str, int, int]]
 
@@ -33,18 +33,7 @@ HOSTILE = TESTS / "hostile"
 FIXTURES = sorted(p for p in HOSTILE.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
 
 # A Pod with one known finding: image-latest-tag on its `image:` line (line 8, column 7).
-POD = textwrap.dedent("""\
-    apiVersion: v1
-    kind: Pod
-    metadata:
-      name: web
-    spec:
-      containers:
-        - name: web
-          image: nginx
-          resources:
-            limits: {cpu: 100m, memory: 64Mi}
-    """)
+POD = BAD
 POD_FINDING_LINE = 8
 
 
