@@ -52,6 +52,9 @@ def lint(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")] = False,
     kubernetes_version: Annotated[str | None, typer.Option(
         "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")] = None,
+    schema_dir: Annotated[list[Path] | None, typer.Option(
+        "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
+        "(or {group}/{kind}_{version}.json); repeatable.")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
 ) -> None:
     """Lint manifests and report findings at file:line:column."""
@@ -66,6 +69,10 @@ def lint(
         raise _usage_error(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     options = Options(debug=debug)
+    for folder in schema_dir or []:
+        if not folder.is_dir():
+            raise _usage_error(f"--schema-dir: {folder} is not a folder")
+    options.schema_dirs = tuple(schema_dir or ())
     if kubernetes_version is not None:
         from podlint.versions import parse_version
 

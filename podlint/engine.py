@@ -5,6 +5,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from podlint.catalogue import Rule, load_catalogue
@@ -14,6 +15,7 @@ from podlint.objects import K8sObject, objects_of
 from podlint.parse import ParseResult, parse_bytes, parse_text
 from podlint.podspec import PodSpecView
 from podlint.report import Summary
+from podlint.schema import SCHEMA_RULES, SchemaValidator
 from podlint.sources import Source, SourceError
 from podlint.versions import DEFAULT, Version
 
@@ -28,6 +30,7 @@ class Options:
     severities: dict[str, Severity] = field(default_factory=dict)
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     kubernetes_version: Version = DEFAULT
+    schema_dirs: tuple[Path, ...] = ()  # JSON schemas of custom resources ({kind}_{version}.json)
     debug: bool = False
 
 
@@ -38,6 +41,15 @@ class FileResult:
     objects: int = 0
     read_failed: bool = False
     internal_error: bool = False
+    custom_skipped: int = 0  # custom resources with no schema to check them against
+
+
+@dataclass(slots=True)
+class _Deferred:
+    """A custom resource kept until the end of the run, when every CRD of the run is known."""
+
+    obj: K8sObject
+    flagged: set[str]  # paths other rules already reported
 
 
 class Linter:
@@ -51,6 +63,11 @@ class Linter:
         self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id not in disabled]
         self.object_checks = [(rule_id, fn) for rule_id, fn in sorted(OBJECT_CHECKS.items())
                               if rule_id not in disabled]
+        self.schema: SchemaValidator | None = None
+        if not SCHEMA_RULES <= disabled:
+            self.schema = SchemaValidator(self.options.kubernetes_version, self.options.schema_dirs)
+        # Custom resources waiting for a CRD later in the run; None outside `begin_run`/`end_run`.
+        self._deferred: list[_Deferred] | None = None
 
     def severity_of(self, rule_id: str) -> Severity:
         if rule_id in self.options.severities:
@@ -73,10 +90,17 @@ class Linter:
             result.findings.append(finding)
             if finding.rule in FAILED_READING:
                 result.read_failed = True
-        for document in parsed.documents:
-            for obj in objects_of(document):
-                result.objects += 1
-                result.findings.extend(self.lint_object(obj, result))
+        objects = [obj for document in parsed.documents for obj in objects_of(document)]
+        if self.schema is not None:
+            for obj in objects:  # a CRD anywhere in the file serves the custom resources before it
+                self.schema.learn(obj)
+        unreadable = [f.span for f in result.findings if f.rule in FAILED_READING]
+        for obj in objects:
+            result.objects += 1
+            found = self.lint_object(obj, result)
+            if unreadable:  # a value that was not read as written: its schema finding is only a consequence
+                found = [f for f in found if f.rule not in SCHEMA_RULES or not _within(f.span, unreadable)]
+            result.findings.extend(found)
         return result
 
     def lint_object(self, obj: K8sObject, result: FileResult) -> Iterable[Finding]:
@@ -87,7 +111,49 @@ class Linter:
         if pod is not None:
             for rule_id, pod_fn in self.pod_checks:
                 self._collect(rule_id, obj, pod_fn, pod, findings, result)
+        if self.schema is not None:
+            flagged = {finding.path for finding in findings}
+            if not self._validate(obj, flagged, findings, result):
+                if self._deferred is not None:
+                    self._deferred.append(_Deferred(obj, flagged))
+                else:
+                    result.custom_skipped += 1
         return findings
+
+    def _validate(self, obj: K8sObject, flagged: set[str], findings: list[Finding], result: FileResult) -> bool:
+        """Schema findings for `obj`, except where a specific rule already reported the same field.
+
+        False when `obj` is a custom resource with no schema known yet.
+        """
+        assert self.schema is not None
+        try:
+            found = self.schema.check(obj)
+        except Exception as exc:  # like a rule: a validator bug must not cost the run
+            result.internal_error = True
+            detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
+            findings.append(self.finding(obj, Problem((), f"schema validation failed on this object ({detail}); "
+                                                      "please report it with the manifest"), "internal-error"))
+            return True
+        if found is None:
+            return False
+        for rule_id, problem in found:
+            if rule_id in self.options.disabled or format_path(obj.base + problem.path) in flagged:
+                continue
+            findings.append(self.finding(obj, problem, rule_id))
+        return True
+
+    def begin_run(self) -> None:
+        """Keep custom resources without a schema until `end_run`: a later file may hold their CRD."""
+        self._deferred = []
+
+    def end_run(self) -> FileResult:
+        """Validate the kept custom resources against the CRDs of the whole run; count the rest."""
+        result = FileResult()
+        deferred, self._deferred = self._deferred or [], None
+        for item in deferred:
+            if not self._validate(item.obj, item.flagged, result.findings, result):
+                result.custom_skipped += 1
+        return result
 
     def _collect(self, rule_id: str, obj: K8sObject, check: Callable[[Any, Context], Iterable[Problem]],
                  view: Any, findings: list[Finding], result: FileResult) -> None:
@@ -119,6 +185,11 @@ class Linter:
         )
 
 
+def _within(span: Span, regions: list[Span]) -> bool:
+    start = (span.line, span.column)
+    return any((r.line, r.column) <= start < (r.end_line, r.end_column) for r in regions)
+
+
 @dataclass(slots=True)
 class RunResult:
     findings: list[Finding]
@@ -139,6 +210,7 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
     findings: list[Finding] = []
     summary = Summary()
     run = RunResult(findings, summary)
+    linter.begin_run()
     for item in items:
         summary.files += 1
         if isinstance(item, SourceError):
@@ -157,9 +229,14 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
         result = linter.lint_bytes(raw, item.name)
         summary.documents += result.documents
         summary.objects += result.objects
+        summary.custom_skipped += result.custom_skipped
         findings.extend(result.findings)
         run.read_failed |= result.read_failed
         run.internal_error |= result.internal_error
+    late = linter.end_run()
+    summary.custom_skipped += late.custom_skipped
+    findings.extend(late.findings)
+    run.internal_error |= late.internal_error
     findings.sort(key=Finding.sort_key)
     summary.count(findings)
     return run
