@@ -23,6 +23,8 @@ _NO_PSP = "no replacement: use Pod Security Admission (the pod-security.kubernet
 REMOVALS: dict[tuple[str, str], tuple[Version, str]] = {
     **{(api, kind): ((1, 16), _APPS) for api in ("extensions/v1beta1", "apps/v1beta1", "apps/v1beta2")
        for kind in ("Deployment", "DaemonSet", "ReplicaSet", "StatefulSet", "ControllerRevision")},
+    ("admissionregistration.k8s.io/v1alpha1", "InitializerConfiguration"): (
+        (1, 14), "no replacement: use admission webhooks (admissionregistration.k8s.io/v1)"),
     ("extensions/v1beta1", "NetworkPolicy"): ((1, 16), "networking.k8s.io/v1"),
     ("extensions/v1beta1", "PodSecurityPolicy"): ((1, 16), _NO_PSP),
     ("extensions/v1beta1", "Ingress"): ((1, 22), "networking.k8s.io/v1"),

@@ -64,7 +64,7 @@ class Linter:
         self.object_checks = [(rule_id, fn) for rule_id, fn in sorted(OBJECT_CHECKS.items())
                               if rule_id not in disabled]
         self.schema: SchemaValidator | None = None
-        if not SCHEMA_RULES <= disabled:
+        if not SCHEMA_RULES.issubset(disabled):
             self.schema = SchemaValidator(self.options.kubernetes_version, self.options.schema_dirs)
         # Custom resources waiting for a CRD later in the run; None outside `begin_run`/`end_run`.
         self._deferred: list[_Deferred] | None = None

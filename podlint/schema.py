@@ -26,12 +26,13 @@ from typing import Any
 
 import jsonschema_rs
 
-from podlint.apiversions import DEPRECATED, REMOVALS, REMOVED, Served, stability, verdict
+from podlint.apiversions import DEPRECATED, REMOVALS, REMOVED, Served, Verdict, stability, verdict
 from podlint.catalogue import data_dir
 from podlint.checks import Problem
 from podlint.crd import find_schema_file, is_crd, read_schema_file, schemas_of_crd, with_object_fields
 from podlint.findings import FieldPath, format_path
 from podlint.objects import K8sObject
+from podlint.patches import is_directive, is_patch_file
 from podlint.podspec import is_placeholder
 from podlint.versions import Version, format_version
 
@@ -133,10 +134,14 @@ def problems(obj: K8sObject, compiled: Compiled) -> list[RuleProblem]:
     """Every way `obj` breaks its schema, as (rule id, Problem), in document order."""
     if compiled.validator.is_valid(obj.data):
         return []
+    errors = list(compiled.validator.iter_errors(obj.data))
+    patch = is_patch_file(obj.file) or any(
+        type(error.kind).__name__ == "AdditionalProperties" and any(map(is_directive, error.kind.unexpected))
+        for error in errors)
     out: list[RuleProblem] = []
     seen: set[tuple[str, FieldPath, str]] = set()
-    for error in compiled.validator.iter_errors(obj.data):
-        for rule, problem in _explain(obj, compiled.schema, error):
+    for error in errors:
+        for rule, problem in _explain(obj, compiled.schema, error, patch):
             key = (rule, problem.path, problem.message)
             if key not in seen:
                 seen.add(key)
@@ -150,7 +155,8 @@ def _order(obj: K8sObject, problem: Problem) -> tuple[int, int, str]:
     return span.line, span.column, problem.message
 
 
-def _explain(obj: K8sObject, root: dict[str, Any], error: Any) -> Iterator[RuleProblem]:
+def _explain(obj: K8sObject, root: dict[str, Any], error: Any, patch: bool) -> Iterator[RuleProblem]:
+    """One jsonschema-rs error in words; a patch (kustomize) may leave required fields out."""
     path: FieldPath = tuple(error.instance_path)
     kind = type(error.kind).__name__
     details: dict[str, Any] = error.kind.as_dict()
@@ -158,10 +164,14 @@ def _explain(obj: K8sObject, root: dict[str, Any], error: Any) -> Iterator[RuleP
     if kind == "AdditionalProperties":
         allowed = list(_subschema(root, error.schema_path[:-1]).get("properties", {}))
         for name in details["unexpected"]:
+            if patch and is_directive(name):
+                continue
             owner = f" in {where}" if where else ""
             yield UNKNOWN_FIELD, Problem((*path, name), f"unknown field `{name}`{owner}{_suggest(name, allowed)}")
         return
     if kind == "Required":
+        if patch:
+            return
         name = details["property"]
         owner = f"{where}: " if where else ""
         yield SCHEMA, Problem(path, f"{owner}missing required field `{name}`")
@@ -181,7 +191,7 @@ def _explain(obj: K8sObject, root: dict[str, Any], error: Any) -> Iterator[RuleP
     elif kind in ("Minimum", "Maximum"):
         message = _range_message(instance, schema)
     elif kind == "Format":
-        message = _format_message(instance, details["format"])
+        message = _format_message(instance, details["format"], obj.kind == "Secret" and path[:1] == ("data",))
     else:
         message = error.message
     yield SCHEMA, Problem(path, prefix + message, anchor="value")
@@ -276,10 +286,12 @@ def _range_message(value: Any, schema: dict[str, Any]) -> str:
     return f"{value} is greater than the maximum {high}"
 
 
-def _format_message(value: Any, name: str) -> str:
+def _format_message(value: Any, name: str, secret_data: bool) -> str:
     if name == "byte":
-        return ("not valid base64: Secret `data` values must be base64-encoded "
-                "(put plain text under `stringData` instead)")
+        if secret_data:
+            return ("not valid base64: Secret `data` values must be base64-encoded "
+                    "(put plain text under `stringData` instead)")
+        return f"{json.dumps(value)} is not valid base64: this field holds bytes, base64-encoded"
     if name == "date-time":
         return f"{json.dumps(value)} is not an RFC 3339 date-time like \"2024-01-31T12:00:00Z\""
     return f"{json.dumps(value)} is not a valid {name}"
@@ -303,6 +315,7 @@ class SchemaValidator:
         self._crd_schemas: dict[tuple[str, str], dict[str, Any]] = {}
         self._custom: dict[tuple[str, str], Compiled | str] = {}  # a validator, or why there is none
         self._files_seen: set[tuple[str, str]] = set()
+        self._verdicts: dict[tuple[str, str], Verdict | None] = {}
         self._object_meta: dict[str, Any] | None = None
 
     def learn(self, obj: K8sObject) -> None:
@@ -326,7 +339,10 @@ class SchemaValidator:
                 return [(SCHEMA, Problem(("kind",), custom, anchor="value"))]
             return problems(obj, custom)
         out: list[RuleProblem] = []
-        found = verdict(api_version, kind, self._served(api_version, kind))
+        key = (api_version, kind)
+        if key not in self._verdicts:
+            self._verdicts[key] = verdict(api_version, kind, self._served(api_version, kind))
+        found = self._verdicts[key]
         if found is not None:
             out.append((found.rule, Problem(("apiVersion",), found.message, anchor="value")))
         compiled = self.store.compiled(self.version, api_version, kind)
