@@ -186,8 +186,8 @@ class Linter:
 
 
 def _within(span: Span, regions: list[Span]) -> bool:
-    start = (span.line, span.column)
-    return any((r.line, r.column) <= start < (r.end_line, r.end_column) for r in regions)
+    """Whether a finding stands on the lines of a region (a key's finding stands beside its value)."""
+    return any(r.line <= span.line <= r.end_line for r in regions)
 
 
 @dataclass(slots=True)

@@ -32,6 +32,7 @@ from podlint.checks import Problem
 from podlint.crd import find_schema_file, is_crd, read_schema_file, schemas_of_crd, with_object_fields
 from podlint.findings import FieldPath, format_path
 from podlint.objects import K8sObject
+from podlint.parse import Anchor
 from podlint.patches import is_directive, is_patch_file
 from podlint.podspec import is_placeholder
 from podlint.versions import Version, format_version
@@ -194,7 +195,9 @@ def _explain(obj: K8sObject, root: dict[str, Any], error: Any, patch: bool) -> I
         message = _format_message(instance, details["format"], obj.kind == "Secret" and path[:1] == ("data",))
     else:
         message = error.message
-    yield SCHEMA, Problem(path, prefix + message, anchor="value")
+    # A wrong scalar is shown where it stands; a wrong list or mapping by its field name.
+    anchor: Anchor = "key" if isinstance(instance, list | dict) else "value"
+    yield SCHEMA, Problem(path, prefix + message, anchor=anchor)
 
 
 def _subschema(root: dict[str, Any], schema_path: Iterable[Any]) -> dict[str, Any]:
@@ -245,9 +248,9 @@ def _describe(value: Any) -> str:
 
 def _quote_hint(obj: K8sObject, path: FieldPath, value: Any, types: Any) -> str:
     """YAML 1.1 reads `yes`, `on`, `1.10` as booleans and numbers: say how it was written."""
-    wanted = [types] if isinstance(types, str) else list(types or [])
-    if "string" not in wanted or not isinstance(value, bool | int | float):
-        return ""
+    wanted = {types} if isinstance(types, str) else set(types or []) - {"null"}
+    if wanted != {"string"} or not isinstance(value, bool | int | float):
+        return ""  # int-or-string and the like: quoting would not make the value right
     written = obj.document.scalar_text(obj.base + path)
     if written is None:
         return ""
