@@ -19,7 +19,7 @@ import difflib
 import functools
 import gzip
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,8 +50,10 @@ NOT_API_OBJECTS = frozenset({("v1", "Config")})
 RuleProblem = tuple[str, Problem]
 
 
-def _is_base64(value: str) -> bool:
+def _is_base64(value: object) -> bool:
     """`format: byte` as Go's encoding/json decodes []byte: standard base64, newlines ignored."""
+    if not isinstance(value, str):
+        return True  # formats apply to strings only
     try:
         base64.b64decode(value.replace("\n", "").replace("\r", ""), validate=True)
     except (binascii.Error, ValueError):
@@ -59,7 +61,7 @@ def _is_base64(value: str) -> bool:
     return True
 
 
-FORMATS = {"byte": _is_base64}
+FORMATS: dict[str, Callable[[object], bool]] = {"byte": _is_base64}
 
 
 @dataclass(slots=True)
