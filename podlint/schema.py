@@ -43,6 +43,13 @@ SCHEMA = "schema"
 SCHEMA_RULES = frozenset({UNKNOWN_FIELD, SCHEMA, REMOVED, DEPRECATED})
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
+# Syntaxes scripts/build_schemas.py writes into the shipped schemas (the API server's, as regexes):
+# a quantity as resource.ParseQuantity reads it (a signed decimal and one suffix: binary Ki..Ei,
+# decimal n u m k M G T P E, or an exponent); a percentage (IsValidPercent); a port name
+# (IsValidPortName: IANA service name, at most 15 characters, at least one letter).
+QUANTITY = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[numkMGTPE]|[KMGTPE]i|[eE][+-]?[0-9]+)?$"
+PERCENT = r"^[0-9]+%$"
+PORT_NAME = r"^(?=.{1,15}$)(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 # Kinds that share the core `v1` apiVersion but are not API objects (kubeconfig files).
 NOT_API_OBJECTS = frozenset({("v1", "Config")})
@@ -273,10 +280,20 @@ def _enum_message(value: Any, options: list[Any]) -> str:
     return f"unsupported value {text}: supported values: {listed}{hint}"
 
 
+# The patterns scripts/build_schemas.py adds, in words.
+_PATTERN_WORDS = {
+    QUANTITY: "is not a valid quantity: write a number with an optional suffix "
+              "(m, k, M, G, T, Ki, Mi, Gi, Ti, or an exponent like 1e3), e.g. \"500m\" or \"1Gi\"",
+    PERCENT: "is not a valid value: write an integer or a percentage like \"25%\"",
+    PORT_NAME: "is not a port number or a valid port name (at most 15 lower-case letters, digits "
+               "and single hyphens, with at least one letter)",
+}
+
+
 def _pattern_message(value: Any, pattern: str, schema: dict[str, Any]) -> str:
-    if "numkMGTPE" in pattern:  # the quantity syntax added by build_schemas.py
-        return (f"{json.dumps(value)} is not a valid quantity: write a number with an optional suffix "
-                "(m, k, M, G, T, Ki, Mi, Gi, Ti, or an exponent like 1e3), e.g. \"500m\" or \"1Gi\"")
+    words = _PATTERN_WORDS.get(pattern)
+    if words is not None:
+        return f"{json.dumps(value)} {words}"
     return f"{json.dumps(value)} does not match the pattern {pattern!r}"
 
 

@@ -42,11 +42,12 @@ MINORS = range(29, 38)  # Kubernetes 1.29 ... 1.37, as podlint.versions.SUPPORTE
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "schemas"
 
+sys.path.insert(0, str(ROOT))
+# The syntaxes are defined once, where run time explains them in words.
+from podlint.schema import PERCENT, PORT_NAME, QUANTITY  # noqa: E402
+
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
-# A Kubernetes quantity as `resource.ParseQuantity` accepts it: a signed decimal number and
-# one suffix: binary (Ki..Ei), decimal (n, u, m, k, M, G, T, P, E) or an exponent (e3, E-2).
-QUANTITY = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[numkMGTPE]|[KMGTPE]i|[eE][+-]?[0-9]+)?$"
 
 CORE = "io.k8s.api.core.v1."
 # Enums the API server enforces but the OpenAPI documents do not carry
@@ -81,6 +82,22 @@ ENUMS: dict[tuple[str, str], list[str]] = {
     ("io.k8s.api.apps.v1.DeploymentStrategy", "type"): ["Recreate", "RollingUpdate"],
     ("io.k8s.api.batch.v1.CronJobSpec", "concurrencyPolicy"): ["Allow", "Forbid", "Replace"],
     ("io.k8s.api.batch.v1.JobSpec", "completionMode"): ["NonIndexed", "Indexed"],
+}
+# Int-or-string fields whose string form the API server restricts (apimachinery validation:
+# IsValidPercent, IsValidPortName): a percentage, or an IANA service port name.
+APPS = "io.k8s.api.apps.v1."
+PATTERNS: dict[tuple[str, str], str] = {
+    (APPS + "RollingUpdateDeployment", "maxSurge"): PERCENT,
+    (APPS + "RollingUpdateDeployment", "maxUnavailable"): PERCENT,
+    (APPS + "RollingUpdateDaemonSet", "maxSurge"): PERCENT,
+    (APPS + "RollingUpdateDaemonSet", "maxUnavailable"): PERCENT,
+    (APPS + "RollingUpdateStatefulSetStrategy", "maxUnavailable"): PERCENT,
+    ("io.k8s.api.policy.v1.PodDisruptionBudgetSpec", "minAvailable"): PERCENT,
+    ("io.k8s.api.policy.v1.PodDisruptionBudgetSpec", "maxUnavailable"): PERCENT,
+    (CORE + "HTTPGetAction", "port"): PORT_NAME,
+    (CORE + "TCPSocketAction", "port"): PORT_NAME,
+    (CORE + "ServicePort", "targetPort"): PORT_NAME,
+    ("io.k8s.api.networking.v1.NetworkPolicyPort", "port"): PORT_NAME,
 }
 INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
 QUANTITY_DEF = "io.k8s.apimachinery.pkg.api.resource.Quantity"
@@ -133,6 +150,10 @@ def patch(definitions: dict[str, Any]) -> None:
     """Apply what the API server enforces beyond the OpenAPI documents."""
     definitions[INT_OR_STRING] = {"type": ["integer", "string", "null"], "minimum": INT32[0], "maximum": INT32[1]}
     definitions[QUANTITY_DEF] = {"type": ["string", "number", "null"], "pattern": QUANTITY}
+    for (name, field), pattern in PATTERNS.items():
+        prop = definitions.get(name, {}).get("properties", {}).get(field)
+        if prop is not None:
+            prop["pattern"] = pattern  # beside the IntOrString `$ref`; applies to strings only
     for (name, field), values in ENUMS.items():
         prop = definitions.get(name, {}).get("properties", {}).get(field)
         if prop is None:
@@ -259,12 +280,12 @@ def build(wheel: Path) -> None:
     written: dict[str, int] = {}
     versions: dict[str, dict[str, dict[str, str]]] = {}
     meta: dict[str, str] = {}
-    missing_enums = set(ENUMS)
+    missing_enums = set(ENUMS) | set(PATTERNS)
     for minor in MINORS:
         raw = read_definitions(wheel, minor)
         kinds = kinds_of(raw)
         definitions = {name: clean(schema) for name, schema in raw.items()}
-        missing_enums -= {key for key in ENUMS if key[1] in definitions.get(key[0], {}).get("properties", {})}
+        missing_enums -= {key for key in missing_enums if key[1] in definitions.get(key[0], {}).get("properties", {})}
         patch(definitions)
         inliner = Inliner(definitions)
         index: dict[str, dict[str, str]] = {}
@@ -276,7 +297,7 @@ def build(wheel: Path) -> None:
         meta[f"1.{minor}"] = write_schema(inliner.document(OBJECT_META), kinds_dir, written)
         print(f"1.{minor}: {sum(len(k) for k in index.values())} kinds", file=sys.stderr)
     if missing_enums:
-        sys.exit(f"enum patches name fields that no version has: {sorted(missing_enums)}")
+        sys.exit(f"enum or pattern patches name fields that no version has: {sorted(missing_enums)}")
     index_doc = {
         "source": f"{SOURCE_PACKAGE} {SOURCE_VERSION} (strict schemas; Apache-2.0, "
                   "generated from the Kubernetes OpenAPI documents)",

@@ -326,6 +326,7 @@ REVIEWED_CORPUS_FINDINGS = {
     ("gke-samples/ai-ml/gke-slurm/autopilot/pv-pvc.yaml", 40, "schema"),
     ("gke-samples/networking/sctp/sctp-deployment.yaml", 33, "schema"),
     ("gke-samples/networking/sctp/sctp-deployment.yaml", 45, "schema"),
+    ("gke-samples/networking/sctp/sctp-deployment.yaml", 46, "schema"),  # "PORT": not a valid port name either
     ("k8s-examples/_archived/volumes/fibre_channel/fc.yaml", 17, "schema"),
     # caBundle "CRT" is not base64 (the field is bytes).
     ("gke-samples/databases/redis-enterprise-operator/manifests/01-basic-cluster/webhook.yaml", 40, "schema"),
