@@ -73,16 +73,25 @@ FORMATS: dict[str, Callable[[object], bool]] = {"byte": _is_base64}
 
 @dataclass(slots=True)
 class Compiled:
-    """A schema and its compiled validator; the schema is kept to explain errors."""
+    """A compiled validator, and how to get its schema back to explain errors.
 
-    schema: dict[str, Any]
+    Shipped schemas are large as Python objects, and only invalid objects need them: those
+    are re-read from disk on demand instead of being held for every kind of the run.
+    """
+
     validator: Any  # jsonschema_rs validator
+    source: dict[str, Any] | Callable[[], dict[str, Any]]
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return self.source if isinstance(self.source, dict) else self.source()
 
 
-def compile_schema(schema: dict[str, Any], formats: bool = True) -> Compiled:
+def compile_schema(schema: dict[str, Any], formats: bool = True,
+                   reload: Callable[[], dict[str, Any]] | None = None) -> Compiled:
     """Compile once; ValueError (from jsonschema-rs) when the schema itself is invalid."""
     validator = jsonschema_rs.validator_for(schema, validate_formats=formats, formats=FORMATS)
-    return Compiled(schema, validator)
+    return Compiled(validator, reload or schema)
 
 
 class ShippedSchemas:
@@ -102,6 +111,10 @@ class ShippedSchemas:
             data: dict[str, Any] = json.loads(stream.read())
         return data
 
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - one store per process (shipped()), a few kinds at a time
+    def _explaining(self, digest: str) -> dict[str, Any]:
+        return self._load(digest)
+
     def kinds(self, version: Version) -> dict[str, dict[str, str]]:
         return self.versions.get(format_version(version), {})
 
@@ -117,7 +130,8 @@ class ShippedSchemas:
             return None
         found = self._compiled.get(digest)
         if found is None:
-            found = self._compiled[digest] = compile_schema(self._load(digest))
+            found = self._compiled[digest] = compile_schema(
+                self._load(digest), reload=functools.partial(self._explaining, digest))
         return found
 
     def object_meta(self, version: Version) -> dict[str, Any]:
