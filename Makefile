@@ -19,7 +19,7 @@ demo: $(STAMP)
 	@$(BIN)/podlint lint examples/ --fail-on never
 
 lint: $(STAMP)
-	$(BIN)/ruff check podlint tests benchmarks scripts
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 unit: $(STAMP)

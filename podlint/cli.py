@@ -20,9 +20,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-FAIL_ON = ("error", "warning", "info", "never")
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"podlint {__version__}")
@@ -47,42 +44,43 @@ def lint(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or - for standard input.")],
     output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
-    fail_on: Annotated[str, typer.Option(help="Exit 1 when a finding reaches this severity: "
-                                         "error, warning, info or never.")] = "warning",
+    fail_on: Annotated[str | None, typer.Option(help="Exit 1 when a finding reaches this severity: error, "
+                                                "warning (the default), info or never.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")] = False,
     kubernetes_version: Annotated[str | None, typer.Option(
         "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")] = None,
     schema_dir: Annotated[list[Path] | None, typer.Option(
         "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
-        "(or {group}/{kind}_{version}.json); repeatable.")] = None,
+        "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")] = None,
+    profile: Annotated[str | None, typer.Option(help="Rule profile: default, strict or all.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", "-c", help="Configuration file (default: .podlint.yaml or [tool.podlint] in pyproject.toml, "
+        "searched from the current folder up to the repository root).")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="Report only findings not recorded in this baseline.")] = None,
+    write_baseline: Annotated[Path | None, typer.Option(help="Record the findings of this run as a baseline.")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
 ) -> None:
     """Lint manifests and report findings at file:line:column."""
-    from podlint.engine import Linter, Options, lint_sources
-    from podlint.findings import Severity
+    from podlint import baseline as baselines
+    from podlint.config import ConfigError, settle
+    from podlint.engine import Linter, lint_sources
     from podlint.report import FORMATS, Report, formatter
     from podlint.sources import expand
 
     if output_format not in FORMATS:
         raise _usage_error(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
-    if fail_on not in FAIL_ON:
-        raise _usage_error(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
-    threshold = None if fail_on == "never" else Severity.parse(fail_on)
-    options = Options(debug=debug)
-    for folder in schema_dir or []:
-        if not folder.is_dir():
-            raise _usage_error(f"--schema-dir: {folder} is not a folder")
-    options.schema_dirs = tuple(schema_dir or ())
-    if kubernetes_version is not None:
-        from podlint.versions import parse_version
-
-        try:
-            options.kubernetes_version = parse_version(kubernetes_version)
-        except ValueError as exc:
-            raise _usage_error(f"--kubernetes-version: {exc}") from None
-    linter = Linter(options)
-    run = lint_sources(expand(paths), linter)
-    exit_code = run.exit_code(threshold)
+    try:
+        settings = settle(config, fail_on=fail_on, kubernetes_version=kubernetes_version, profile=profile,
+                          debug=debug, schema_dirs=schema_dir)
+        known = baselines.load(baseline) if baseline is not None else None
+    except (ConfigError, baselines.BaselineError) as exc:
+        raise _usage_error(str(exc)) from None
+    run = lint_sources(expand(paths, settings.exclude), Linter(settings.options))
+    if write_baseline is not None:
+        baselines.write(run.findings, write_baseline)
+    if known is not None:
+        run.restrict(baselines.new_findings(run.findings, known))
+    exit_code = run.exit_code(settings.fail_on)
     report = Report(run.findings, run.summary, exit_code)
     colour = output is None and output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     text = formatter(output_format)(report, colour)
@@ -96,6 +94,24 @@ def lint(
     else:
         sys.stdout.write(text)
     raise typer.Exit(exit_code)
+
+
+config_app = typer.Typer(help="Show the configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Configuration file to read.")] = None,
+) -> None:
+    """Print the effective configuration (the file found, with defaults filled in)."""
+    from podlint.config import ConfigError, dump, settle
+
+    try:
+        settings = settle(config)
+    except ConfigError as exc:
+        raise _usage_error(str(exc)) from None
+    typer.echo(dump(settings.config), nl=False)
 
 
 @app.command("rules")
@@ -138,6 +154,11 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, as `podlint 
         parts += ["", "Bad:", _indent(rule.bad)]
     if rule.good:
         parts += ["", "Good:", _indent(rule.good)]
+    if rule.options:
+        parts += ["", f"Options (under `rules: {{{rule.id}: {{...}}}}` in .podlint.yaml):"]
+        for name, spec in rule.options.items():
+            spec = spec if isinstance(spec, dict) else {}
+            parts.append(f"  {name}: {spec.get('description', '')} (default: {spec.get('default')!r})")
     if rule.references:
         parts += ["", "References:", *(f"  {ref}" for ref in rule.references)]
     typer.echo("\n".join(parts))

@@ -1,4 +1,4 @@
-"""The pipeline for one file: parse -> objects -> checks -> findings (with severities)."""
+"""The pipeline: parse -> objects -> checks -> findings, with rule settings and suppressions applied."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from podlint import suppress
 from podlint.catalogue import Rule, load_catalogue
 from podlint.checks import OBJECT_CHECKS, POD_CHECKS, Context, Problem
 from podlint.findings import Finding, Severity, Span, format_path
@@ -15,20 +16,20 @@ from podlint.objects import K8sObject, objects_of
 from podlint.parse import ParseResult, parse_bytes, parse_text
 from podlint.podspec import PodSpecView
 from podlint.report import Summary
+from podlint.ruleset import FileRules, Override, Ruleset, RuleSetting
 from podlint.schema import SCHEMA_RULES, SchemaValidator
 from podlint.sources import Source, SourceError
 from podlint.versions import DEFAULT, Version
 
-# Rules emitted by reading rather than by a check.
-READING_RULES = ("parse-error", "duplicate-key", "unrendered-template", "yaml-tag", "read-error")
+# Reading problems that mean an input was not (fully) linted: exit code 2.
 FAILED_READING = frozenset({"parse-error", "read-error", "yaml-tag"})
 
 
 @dataclass(slots=True)
 class Options:
-    disabled: frozenset[str] = frozenset()
-    severities: dict[str, Severity] = field(default_factory=dict)
-    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    profile: str = "default"
+    rules: dict[str, RuleSetting] = field(default_factory=dict)
+    overrides: list[Override] = field(default_factory=list)
     kubernetes_version: Version = DEFAULT
     schema_dirs: tuple[Path, ...] = ()  # JSON schemas of custom resources ({kind}_{version}.json)
     debug: bool = False
@@ -41,6 +42,7 @@ class FileResult:
     objects: int = 0
     read_failed: bool = False
     internal_error: bool = False
+    suppressions: list[suppress.Suppression] = field(default_factory=list)
     custom_skipped: int = 0  # custom resources with no schema to check them against
 
 
@@ -49,6 +51,7 @@ class _Deferred:
     """A custom resource kept until the end of the run, when every CRD of the run is known."""
 
     obj: K8sObject
+    rules: FileRules
     flagged: set[str]  # paths other rules already reported
 
 
@@ -58,35 +61,43 @@ class Linter:
     def __init__(self, options: Options | None = None) -> None:
         self.options = options or Options()
         self.catalogue: dict[str, Rule] = load_catalogue()
-        disabled = self.options.disabled
-        self.context = Context(self.options.kubernetes_version, self.options.rule_options)
-        self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id not in disabled]
-        self.object_checks = [(rule_id, fn) for rule_id, fn in sorted(OBJECT_CHECKS.items())
-                              if rule_id not in disabled]
+        self.ruleset = Ruleset(self.catalogue, self.options.profile, self.options.rules, self.options.overrides)
+        runnable = self.ruleset.possibly_enabled()
+        self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id in runnable]
+        self.object_checks = [(rule_id, fn) for rule_id, fn in sorted(OBJECT_CHECKS.items()) if rule_id in runnable]
+        self._contexts: dict[int, Context] = {}
         self.schema: SchemaValidator | None = None
-        if not SCHEMA_RULES.issubset(disabled):
+        if SCHEMA_RULES & runnable:
             self.schema = SchemaValidator(self.options.kubernetes_version, self.options.schema_dirs)
         # Custom resources waiting for a CRD later in the run; None outside `begin_run`/`end_run`.
         self._deferred: list[_Deferred] | None = None
 
-    def severity_of(self, rule_id: str) -> Severity:
-        if rule_id in self.options.severities:
-            return self.options.severities[rule_id]
-        rule = self.catalogue.get(rule_id)
-        return rule.severity if rule else Severity.ERROR
+    def context(self, rules: FileRules) -> Context:
+        context = self._contexts.get(id(rules))
+        if context is None:
+            context = self._contexts[id(rules)] = Context(self.options.kubernetes_version, rules.options)
+        return context
+
+    def severity_of(self, rule_id: str, file: str = "") -> Severity:
+        return self.ruleset.for_file(file).severity(rule_id)
 
     def lint_bytes(self, raw: bytes, file: str) -> FileResult:
-        return self._run(parse_bytes(raw, file))
+        return self._run(parse_bytes(raw, file), file, suppress.scan(raw))
 
     def lint_text(self, text: str, file: str) -> FileResult:
-        return self._run(parse_text(text, file))
+        """Lint unsaved text (the editor); suppressions are applied here, as there is no run."""
+        result = self._run(parse_text(text, file), file, suppress.scan(text.encode("utf-8", "replace")))
+        result.findings = self.suppressed(result.findings, result.suppressions, file)
+        result.findings.sort(key=Finding.sort_key)
+        return result
 
-    def _run(self, parsed: ParseResult) -> FileResult:
-        result = FileResult(documents=len(parsed.documents))
+    def _run(self, parsed: ParseResult, file: str, suppressions: list[suppress.Suppression]) -> FileResult:
+        rules = self.ruleset.for_file(file)
+        result = FileResult(documents=len(parsed.documents), suppressions=suppressions)
         for finding in parsed.findings:
-            if finding.rule in self.options.disabled:
+            if finding.rule not in rules.enabled:
                 continue
-            finding.severity = self.severity_of(finding.rule)
+            finding.severity = rules.severity(finding.rule)
             result.findings.append(finding)
             if finding.rule in FAILED_READING:
                 result.read_failed = True
@@ -97,30 +108,34 @@ class Linter:
         unreadable = [f.span for f in result.findings if f.rule in FAILED_READING]
         for obj in objects:
             result.objects += 1
-            found = self.lint_object(obj, result)
+            found = self.lint_object(obj, rules, result)
             if unreadable:  # a value that was not read as written: its schema finding is only a consequence
                 found = [f for f in found if f.rule not in SCHEMA_RULES or not _within(f.span, unreadable)]
             result.findings.extend(found)
         return result
 
-    def lint_object(self, obj: K8sObject, result: FileResult) -> Iterable[Finding]:
+    def lint_object(self, obj: K8sObject, rules: FileRules, result: FileResult) -> list[Finding]:
         findings: list[Finding] = []
+        context = self.context(rules)
         for rule_id, object_fn in self.object_checks:
-            self._collect(rule_id, obj, object_fn, obj, findings, result)
+            if rule_id in rules.enabled:
+                self._collect(rule_id, obj, object_fn, obj, context, findings, result)
         pod = PodSpecView.of(obj)
         if pod is not None:
             for rule_id, pod_fn in self.pod_checks:
-                self._collect(rule_id, obj, pod_fn, pod, findings, result)
-        if self.schema is not None:
+                if rule_id in rules.enabled:
+                    self._collect(rule_id, obj, pod_fn, pod, context, findings, result)
+        if self.schema is not None and SCHEMA_RULES & rules.enabled:
             flagged = {finding.path for finding in findings}
-            if not self._validate(obj, flagged, findings, result):
+            if not self._validate(obj, rules, flagged, findings, result):
                 if self._deferred is not None:
-                    self._deferred.append(_Deferred(obj, flagged))
-                else:
-                    result.custom_skipped += 1
-        return findings
+                    self._deferred.append(_Deferred(obj, rules, flagged))
+                    return self.without_ignored(obj, findings, rules)
+                result.custom_skipped += 1
+        return self.without_ignored(obj, findings, rules)
 
-    def _validate(self, obj: K8sObject, flagged: set[str], findings: list[Finding], result: FileResult) -> bool:
+    def _validate(self, obj: K8sObject, rules: FileRules, flagged: set[str], findings: list[Finding],
+                  result: FileResult) -> bool:
         """Schema findings for `obj`, except where a specific rule already reported the same field.
 
         False when `obj` is a custom resource with no schema known yet.
@@ -137,9 +152,8 @@ class Linter:
         if found is None:
             return False
         for rule_id, problem in found:
-            if rule_id in self.options.disabled or format_path(obj.base + problem.path) in flagged:
-                continue
-            findings.append(self.finding(obj, problem, rule_id))
+            if rule_id in rules.enabled and format_path(obj.base + problem.path) not in flagged:
+                findings.append(self.finding(obj, problem, rule_id, rules))
         return True
 
     def begin_run(self) -> None:
@@ -151,28 +165,58 @@ class Linter:
         result = FileResult()
         deferred, self._deferred = self._deferred or [], None
         for item in deferred:
-            if not self._validate(item.obj, item.flagged, result.findings, result):
+            found: list[Finding] = []
+            if self._validate(item.obj, item.rules, item.flagged, found, result):
+                result.findings.extend(self.without_ignored(item.obj, found, item.rules))
+            else:
                 result.custom_skipped += 1
         return result
 
+    def without_ignored(self, obj: K8sObject, findings: list[Finding], rules: FileRules) -> list[Finding]:
+        """Apply the object's `podlint/ignore` annotation (for rendered manifests that lose comments)."""
+        annotations = obj.get(("metadata", "annotations"))
+        if not isinstance(annotations, dict) or suppress.ANNOTATION not in annotations:
+            return findings
+        ignored = suppress.annotation_rules(annotations[suppress.ANNOTATION])
+        kept = [f for f in findings if f.rule not in ignored and "all" not in ignored]
+        used = {f.rule for f in findings} & ignored | ({"all"} if "all" in ignored and findings else set())
+        if suppress.UNUSED_RULE in rules.enabled:
+            for rule in sorted(ignored - used):
+                kept.append(self.finding(obj, Problem(("metadata", "annotations", suppress.ANNOTATION),
+                                                      f"{suppress.ANNOTATION} names {rule}, which reports nothing "
+                                                      "on this object: remove it", anchor="value"),
+                                         suppress.UNUSED_RULE, rules))
+        return kept
+
+    def suppressed(self, findings: list[Finding], suppressions: list[suppress.Suppression],
+                   file: str) -> list[Finding]:
+        kept = suppress.apply(findings, suppressions)
+        rules = self.ruleset.for_file(file)
+        if suppressions and suppress.UNUSED_RULE in rules.enabled:
+            kept.extend(suppress.unused(suppressions, file, rules.severity(suppress.UNUSED_RULE)))
+        return kept
+
     def _collect(self, rule_id: str, obj: K8sObject, check: Callable[[Any, Context], Iterable[Problem]],
-                 view: Any, findings: list[Finding], result: FileResult) -> None:
+                 view: Any, context: Context, findings: list[Finding], result: FileResult) -> None:
         try:
-            problems = list(check(view, self.context))
+            problems = list(check(view, context))
         except Exception as exc:  # a bug in one rule must not cost the rest of the run
             result.internal_error = True
             detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
+            where = f"document {obj.document.index + 1}" + (f", {obj.kind}/{obj.name}" if obj.kind else "")
             findings.append(self.finding(
-                obj, Problem((), f"rule {rule_id} failed on this object ({detail}); "
-                             "please report it with the manifest"), "internal-error"))
+                obj, Problem((), f"rule {rule_id} failed on {where} ({detail}); please report it with the "
+                             "manifest"), "internal-error"))
             return
-        findings.extend(self.finding(obj, problem, rule_id) for problem in problems)
+        rules = self.ruleset.for_file(obj.file)
+        findings.extend(self.finding(obj, problem, rule_id, rules) for problem in problems)
 
-    def finding(self, obj: K8sObject, problem: Problem, rule_id: str) -> Finding:
+    def finding(self, obj: K8sObject, problem: Problem, rule_id: str, rules: FileRules | None = None) -> Finding:
         rule = self.catalogue.get(rule_id)
+        rules = rules or self.ruleset.for_file(obj.file)
         return Finding(
             rule=rule_id,
-            severity=self.severity_of(rule_id),
+            severity=rules.severity(rule_id),
             message=problem.message,
             file=obj.file,
             span=obj.span(problem.path, problem.anchor),
@@ -197,6 +241,12 @@ class RunResult:
     read_failed: bool = False
     internal_error: bool = False
 
+    def restrict(self, findings: list[Finding]) -> None:
+        """Keep only these findings (a baseline's new ones), recounting the summary."""
+        self.findings = findings
+        self.summary.errors = self.summary.warnings = self.summary.infos = 0
+        self.summary.count(findings)
+
     def exit_code(self, fail_on: Severity | None) -> int:
         """0: nothing at `fail_on`; 1: a finding at or above it; 2: input unreadable or a rule crashed."""
         if self.read_failed or self.internal_error:
@@ -210,19 +260,19 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
     findings: list[Finding] = []
     summary = Summary()
     run = RunResult(findings, summary)
+    suppressions: dict[str, list[suppress.Suppression]] = {}
     linter.begin_run()
     for item in items:
         summary.files += 1
         if isinstance(item, SourceError):
-            if "read-error" not in linter.options.disabled:
-                findings.append(Finding("read-error", linter.severity_of("read-error"), item.message,
-                                        item.name, Span.point(1, 1)))
+            findings.append(Finding("read-error", linter.severity_of("read-error", item.name), item.message,
+                                    item.name, Span.point(1, 1)))
             run.read_failed = True
             continue
         try:
             raw = item.read()
         except OSError as exc:
-            findings.append(Finding("read-error", linter.severity_of("read-error"),
+            findings.append(Finding("read-error", linter.severity_of("read-error", item.name),
                                     f"cannot read: {exc.strerror or exc}", item.name, Span.point(1, 1)))
             run.read_failed = True
             continue
@@ -231,12 +281,26 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
         summary.objects += result.objects
         summary.custom_skipped += result.custom_skipped
         findings.extend(result.findings)
+        if result.suppressions:
+            suppressions[item.name] = result.suppressions
         run.read_failed |= result.read_failed
         run.internal_error |= result.internal_error
     late = linter.end_run()
     summary.custom_skipped += late.custom_skipped
     findings.extend(late.findings)
     run.internal_error |= late.internal_error
+    run.findings = findings = _apply_suppressions(findings, suppressions, linter)
     findings.sort(key=Finding.sort_key)
     summary.count(findings)
     return run
+
+
+def _apply_suppressions(findings: list[Finding], by_file: dict[str, list[suppress.Suppression]],
+                        linter: Linter) -> list[Finding]:
+    """Comment suppressions apply last, so that they cover findings of every stage of the run."""
+    if not by_file:
+        return findings
+    kept = [f for f in findings if f.file not in by_file]
+    for file, suppressions in by_file.items():
+        kept.extend(linter.suppressed([f for f in findings if f.file == file], suppressions, file))
+    return kept

@@ -7,12 +7,13 @@ Checks read these instead of raw dicts, so Kubernetes defaulting lives here once
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from podlint.findings import FieldPath, Span
-from podlint.objects import K8sObject
+from podlint.objects import RUN_TO_COMPLETION, K8sObject
 from podlint.parse import Anchor
 
 
@@ -39,6 +40,21 @@ class ImageRef:
         return not self.tag and not self.digest
 
 
+# The image reference grammar of the container runtimes (distribution/reference): path
+# components are lower case; anything else fails at pull time with InvalidImageName.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DOMAIN_PART = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_REFERENCE = re.compile(
+    rf"^(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*"
+    r"(?::\w[\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
+)
+_PLACEHOLDER = re.compile(r"\{\{|\$[({A-Za-z_]")
+
+
+def is_valid_image(image: str) -> bool:
+    return _REFERENCE.match(image) is not None
+
+
 def parse_image(image: str) -> ImageRef:
     """Split `[registry[:port]/]path[:tag][@digest]`; a registry port is not a tag."""
     name, _, digest = image.partition("@")
@@ -50,8 +66,8 @@ def parse_image(image: str) -> ImageRef:
 
 
 def is_placeholder(value: object) -> bool:
-    """A value left for a template engine (`{{ .Values.x }}`, `${VAR}`): its real value is unknown."""
-    return isinstance(value, str) and ("{{" in value or "${" in value)
+    """A value left for a template engine (`{{ .Values.x }}`, `${VAR}`, `$VAR`): its real value is unknown."""
+    return isinstance(value, str) and _PLACEHOLDER.search(value) is not None
 
 
 def _str_list(value: Any) -> list[str] | None:
@@ -114,7 +130,8 @@ class ContainerView:
         if self.role is Role.SIDECAR:
             return True
         if self.role is Role.APP:
-            return self.pod.restart_policy == "Always"
+            # A Job's pods never restart Always (invalid-restart-policy reports the template).
+            return self.pod.restart_policy == "Always" and self.pod.obj.kind not in RUN_TO_COMPLETION
         return False
 
     def child(self, *parts: str | int) -> FieldPath:

@@ -77,8 +77,10 @@ def _walk(root: Path) -> Iterator[Source | SourceError]:
     yield from visit(root)
 
 
-def expand(paths: list[str]) -> Iterator[Source | SourceError]:
-    """Files as given, directories walked, `-` as standard input; duplicates dropped."""
+def expand(paths: list[str], exclude: tuple[str, ...] = ()) -> Iterator[Source | SourceError]:
+    """Files as given, directories walked, `-` as standard input; excluded globs and duplicates dropped."""
+    from podlint.ruleset import matches_glob
+
     emitted: set[str] = set()
     for raw in paths:
         if raw == STDIN:
@@ -92,6 +94,8 @@ def expand(paths: list[str]) -> Iterator[Source | SourceError]:
             else:
                 items = iter([SourceError(raw, "no such file or directory")])
         for item in items:
+            if exclude and item.name != STDIN_NAME and matches_glob(item.name, exclude):
+                continue
             if item.name not in emitted:
                 emitted.add(item.name)
                 yield item

@@ -1,16 +1,19 @@
 """Every fixture under tests/rules/<rule-id>/: its findings are exactly its `# expect:` markers.
 
 fail*.yaml must carry at least one marker for its folder's rule; pass*.yaml must carry none.
-Adding a rule means adding a folder of fixtures; this one test runs them all.
+Adding a rule means adding a folder of fixtures; this one test runs them all. Each folder is
+linted with the default profile plus its own rule, so `strict` rules are tested the same way.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
 
-from podlint.engine import Linter
+from podlint.engine import Linter, Options
+from podlint.ruleset import RuleSetting
 from tests.conftest import TESTS, expectations
 
 FIXTURES = sorted(p for p in (TESTS / "rules").glob("*/*.yaml") if not p.name.endswith(".fixed.yaml"))
@@ -20,11 +23,16 @@ def _id(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
+@functools.cache
+def linter_for(rule_id: str) -> Linter:
+    return Linter(Options(rules={rule_id: RuleSetting(enabled=True)}))
+
+
 @pytest.mark.parametrize("path", FIXTURES, ids=_id)
-def test_fixture_findings_match_markers(path: Path, linter: Linter) -> None:
+def test_fixture_findings_match_markers(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     expected = expectations(text)
-    result = linter.lint_bytes(path.read_bytes(), path.name)
+    result = linter_for(path.parent.name).lint_text(text, path.name)
     found = {(f.rule, f.span.line, f.span.column) for f in result.findings}
     assert found == expected, "\n".join(f"{f.span.line}:{f.span.column} {f.rule} {f.message}"
                                         for f in result.findings)

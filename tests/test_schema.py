@@ -17,6 +17,7 @@ from podlint.engine import Linter, Options, lint_sources
 from podlint.findings import Finding
 from podlint.objects import K8sObject, objects_of
 from podlint.parse import parse_bytes, parse_text
+from podlint.ruleset import RuleSetting
 from podlint.schema import FORMATS, SCHEMA_RULES, SchemaValidator, shipped
 from podlint.sources import Source, expand
 from podlint.versions import SUPPORTED, format_version
@@ -40,8 +41,8 @@ def lint(text: str, version: tuple[int, int] | None = None, **options: Any) -> l
     return list(linter.lint_text(text, "test.yaml").findings)
 
 
-def rules_at(findings: list[Finding]) -> set[tuple[str, int, int]]:
-    return {(f.rule, f.span.line, f.span.column) for f in findings}
+def off(*rule_ids: str) -> dict[str, RuleSetting]:
+    return {rule_id: RuleSetting(enabled=False) for rule_id in rule_ids}
 
 
 def only(findings: list[Finding], rule: str) -> Finding:
@@ -134,14 +135,14 @@ def test_unknown_field_without_a_close_name_has_no_suggestion() -> None:
 def test_specific_rule_wins_over_the_schema_at_the_same_field() -> None:
     text = POD.replace("      image: nginx:1.27.3", "      image: nginx:1.27.3\n      imagePullPolicy: always")
     assert [f.rule for f in lint(text)] == ["invalid-image-pull-policy"]
-    disabled = lint(text, disabled=frozenset({"invalid-image-pull-policy"}))
+    disabled = lint(text, rules=off("invalid-image-pull-policy"))
     assert "supported values" in only(disabled, "schema").message
 
 
 def test_disabled_schema_rules_are_not_reported() -> None:
     text = POD.replace("      image: nginx:1.27.3", "      image: nginx:1.27.3\n      imagePullPolcy: Always")
-    assert lint(text, disabled=frozenset({"unknown-field"})) == []
-    linter = Linter(Options(disabled=SCHEMA_RULES))
+    assert lint(text, rules=off("unknown-field")) == []
+    linter = Linter(Options(rules=off(*SCHEMA_RULES)))
     assert linter.schema is None
 
 
@@ -363,3 +364,15 @@ def test_parse_text_scalar_text_is_the_source_spelling() -> None:
     assert document.scalar_text(("a", "c")) == "yes"
     assert document.scalar_text(("a",)) is None
     assert document.scalar_text(("a", "missing")) is None
+
+
+def test_schema_dirs_from_the_configuration(tmp_path: Path) -> None:
+    from podlint.config import ConfigError, settle
+
+    (tmp_path / "crds").mkdir()
+    (tmp_path / ".podlint.yaml").write_text("schema-dirs: [crds]\n")
+    settings = settle(tmp_path / ".podlint.yaml", schema_dirs=[tmp_path])
+    assert settings.options.schema_dirs == (tmp_path / "crds", tmp_path)
+    (tmp_path / ".podlint.yaml").write_text("schema-dirs: [crds, missing]\n")
+    with pytest.raises(ConfigError, match=r"\.podlint\.yaml:1:21: .*missing is not a folder"):
+        settle(tmp_path / ".podlint.yaml")

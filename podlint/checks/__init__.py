@@ -75,9 +75,10 @@ from podlint.checks import (  # noqa: E402
     commands,
     containers,
     controllers,
+    hardening,
     images,
     networking,
     resources,
 )
 
-__all__ = ["commands", "containers", "controllers", "images", "networking", "resources"]
+__all__ = ["commands", "containers", "controllers", "hardening", "images", "networking", "resources"]

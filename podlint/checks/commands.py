@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
@@ -116,7 +117,7 @@ def command_exits(argv: list[str]) -> bool:
 
 
 def _describe(argv: list[str]) -> str:
-    text = " ".join(argv)
+    text = shlex.join(argv)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

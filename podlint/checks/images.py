@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
-from podlint.podspec import PodSpecView, is_placeholder, parse_image
+from podlint.podspec import PodSpecView, is_placeholder, is_valid_image, parse_image
 
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 
@@ -14,9 +14,11 @@ PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 def image_latest_tag(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in pod.containers():
         image = container.image
-        if not image or is_placeholder(image):
+        image = (image or "").strip()
+        # Placeholders (`$IMAGE`, `<your-image>`) are not images yet: nothing to say about their tag.
+        if not image or is_placeholder(image) or not is_valid_image(image):
             continue
-        ref = parse_image(image.strip())
+        ref = parse_image(image)
         if ref.digest or (ref.tag and ref.tag != "latest"):
             continue
         what = "has no tag" if not ref.tag else "uses the mutable tag `latest`"

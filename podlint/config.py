@@ -1,0 +1,298 @@
+"""`.podlint.yaml` / `[tool.podlint]` / `--config FILE` -> a validated Config.
+
+The file is read with podlint's own reader, so every mistake in it is reported with its
+file, line and key, and near-miss names get a suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from podlint.catalogue import PROFILES, Rule
+from podlint.engine import Options
+from podlint.findings import FieldPath, Severity
+from podlint.parse import Document, parse_text
+from podlint.ruleset import Override, RuleSetting
+from podlint.versions import Version, parse_version
+
+CONFIG_NAMES = (".podlint.yaml", ".podlint.yml")
+FAIL_ON = ("error", "warning", "info", "never")
+SEVERITIES = ("error", "warning", "info")
+TOP_LEVEL_KEYS = ("kubernetes-version", "fail-on", "exclude", "profile", "rules", "overrides", "schema-dirs")
+
+
+class ConfigError(Exception):
+    """A usage error in a configuration file: `FILE:LINE:COLUMN: message`."""
+
+
+@dataclass(slots=True)
+class Config:
+    source: str | None = None
+    kubernetes_version: Version | None = None
+    fail_on: str | None = None
+    exclude: tuple[str, ...] = ()
+    schema_dirs: tuple[Path, ...] = ()  # custom resource schemas, relative to the configuration file
+    profile: str = "default"
+    rules: dict[str, RuleSetting] = field(default_factory=dict)
+    overrides: list[Override] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `.podlint.yaml` or `pyproject.toml` with `[tool.podlint]`, up to the repository root."""
+    folder = start.resolve()
+    while True:
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and b"[tool.podlint" in pyproject.read_bytes():
+            return pyproject
+        if (folder / ".git").exists() or folder.parent == folder:
+            return None
+        folder = folder.parent
+
+
+class _Reader:
+    """Validates the parsed config, pointing every error at its position."""
+
+    def __init__(self, name: str, document: Document | None, catalogue: dict[str, Rule],
+                 base: Path | None = None) -> None:
+        self.name = name
+        self.document = document
+        self.catalogue = catalogue
+        self.base = base or Path()
+
+    def fail(self, path: FieldPath, message: str, anchor: str = "key") -> ConfigError:
+        if self.document is None:
+            return ConfigError(f"{self.name}: {'.'.join(map(str, path))}: {message}")
+        span = self.document.span(path, "value" if anchor == "value" else "key")
+        return ConfigError(f"{self.name}:{span.line}:{span.column}: {message}")
+
+    def unknown(self, path: FieldPath, key: str, choices: tuple[str, ...] | list[str], what: str) -> ConfigError:
+        close = difflib.get_close_matches(key, list(choices), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f"; expected one of: {', '.join(choices)}"
+        return self.fail(path, f"unknown {what} {key!r}{hint}")
+
+    def read(self, data: Any) -> Config:
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise self.fail((), "the configuration must be a mapping of keys")
+        config = Config(source=self.name, raw=data)
+        for key, value in data.items():
+            path = (key,)
+            if key not in TOP_LEVEL_KEYS:
+                raise self.unknown(path, key, TOP_LEVEL_KEYS, "key")
+            if key == "kubernetes-version":
+                try:
+                    config.kubernetes_version = parse_version(str(value))
+                except ValueError as exc:
+                    raise self.fail(path, str(exc), "value") from None
+            elif key == "fail-on":
+                config.fail_on = self.choice(path, value, FAIL_ON)
+            elif key == "profile":
+                config.profile = self.choice(path, value, PROFILES)
+            elif key == "exclude":
+                config.exclude = self.globs(path, value)
+            elif key == "schema-dirs":
+                config.schema_dirs = self.folders(path, value)
+            elif key == "rules":
+                config.rules = self.rules(path, value)
+            elif key == "overrides":
+                config.overrides = self.overrides(path, value)
+        return config
+
+    def choice(self, path: FieldPath, value: Any, choices: tuple[str, ...]) -> str:
+        if not isinstance(value, str) or value not in choices:
+            close = difflib.get_close_matches(str(value), list(choices), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise self.fail(path, f"{value!r} is not one of {', '.join(choices)}{hint}", "value")
+        return value
+
+    def globs(self, path: FieldPath, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(path, "expected a list of glob patterns", "value")
+        return tuple(value)
+
+    def folders(self, path: FieldPath, value: Any) -> tuple[Path, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(path, "expected a list of folders", "value")
+        folders = tuple(self.base / item for item in value)
+        for index, folder in enumerate(folders):
+            if not folder.is_dir():
+                raise self.fail((*path, index), f"{folder} is not a folder", "value")
+        return folders
+
+    def rules(self, path: FieldPath, value: Any) -> dict[str, RuleSetting]:
+        if not isinstance(value, dict):
+            raise self.fail(path, "expected a mapping of rule ids to off, a severity, or settings", "value")
+        settings: dict[str, RuleSetting] = {}
+        for rule_id, setting in value.items():
+            rule_path = (*path, rule_id)
+            rule = self.catalogue.get(rule_id)
+            if rule is None:
+                raise self.unknown(rule_path, rule_id, sorted(self.catalogue), "rule")
+            settings[rule_id] = self.setting(rule_path, rule, setting)
+        return settings
+
+    def setting(self, path: FieldPath, rule: Rule, value: Any) -> RuleSetting:
+        if value is False or value == "off":
+            return RuleSetting(enabled=False)
+        if value is True or value == "on":
+            return RuleSetting(enabled=True)
+        if isinstance(value, str):
+            return RuleSetting(severity=Severity.parse(self.choice(path, value, ("off", "on", *SEVERITIES))))
+        if not isinstance(value, dict):
+            raise self.fail(path, "expected off, on, a severity, or a mapping with severity and options", "value")
+        enabled: bool | None = None
+        severity: Severity | None = None
+        options: dict[str, Any] = {}
+        for key, item in value.items():
+            if key == "severity":
+                choice = self.choice((*path, key), item, ("off", *SEVERITIES))
+                if choice == "off":
+                    enabled = False
+                else:
+                    severity = Severity.parse(choice)
+            elif key == "enabled":
+                if not isinstance(item, bool):
+                    raise self.fail((*path, key), "expected true or false", "value")
+                enabled = item
+            elif key in rule.options:
+                options[key] = self.option((*path, key), rule.options[key], item)
+            else:
+                raise self.unknown((*path, key), key, ["severity", "enabled", *rule.options], f"setting of {rule.id}")
+        return RuleSetting(enabled=enabled, severity=severity, options=options)
+
+    def option(self, path: FieldPath, spec: Any, value: Any) -> Any:
+        default = spec.get("default") if isinstance(spec, dict) else None
+        if default is not None and type(value) is not type(default):
+            raise self.fail(path, f"expected {type(default).__name__}, like {default!r}", "value")
+        allowed = spec.get("choices") if isinstance(spec, dict) else None
+        if allowed:
+            for item in value if isinstance(value, list) else [value]:
+                if item not in allowed:
+                    raise self.fail(path, f"{item!r} is not one of {', '.join(map(str, allowed))}", "value")
+        return value
+
+    def overrides(self, path: FieldPath, value: Any) -> list[Override]:
+        if not isinstance(value, list):
+            raise self.fail(path, "expected a list of {files: [...], rules: {...}}", "value")
+        result = []
+        for index, item in enumerate(value):
+            item_path = (*path, index)
+            if not isinstance(item, dict):
+                raise self.fail(item_path, "expected a mapping with files and rules", "value")
+            for key in item:
+                if key not in ("files", "rules"):
+                    raise self.unknown((*item_path, key), key, ("files", "rules"), "override key")
+            if "files" not in item:
+                raise self.fail(item_path, "an override needs `files` (glob patterns)", "value")
+            files = self.globs((*item_path, "files"), item["files"])
+            rules = self.rules((*item_path, "rules"), item.get("rules") or {})
+            result.append(Override(files, rules))
+        return result
+
+
+def load_config(path: Path, catalogue: dict[str, Rule]) -> Config:
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    if path.name == "pyproject.toml":
+        try:
+            data = tomllib.loads(raw.decode("utf-8")).get("tool", {}).get("podlint", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{name}: invalid TOML: {exc}") from None
+        return _Reader(f"{name} [tool.podlint]", None, catalogue, path.parent).read(data)
+    parsed = parse_text(raw.decode("utf-8", errors="replace"), name)
+    if parsed.findings:
+        first = parsed.findings[0]
+        raise ConfigError(f"{name}:{first.span.line}:{first.span.column}: {first.message}")
+    document = parsed.documents[0] if parsed.documents else None
+    return _Reader(name, document, catalogue, path.parent).read(document.data if document else None)
+
+
+def dump(config: Config) -> str:
+    """The effective configuration, as YAML a user could paste into `.podlint.yaml`."""
+    import yaml
+
+    rules: dict[str, Any] = {}
+    for rule_id, setting in sorted(config.rules.items()):
+        entry: dict[str, Any] = {}
+        if setting.enabled is False:
+            entry["severity"] = "off"
+        elif setting.severity is not None:
+            entry["severity"] = setting.severity.label
+        entry.update(setting.options)
+        rules[rule_id] = entry
+    from podlint.versions import DEFAULT, format_version
+
+    data: dict[str, Any] = {
+        "kubernetes-version": format_version(config.kubernetes_version or DEFAULT),
+        "fail-on": config.fail_on or "warning",
+        "profile": config.profile,
+        "exclude": list(config.exclude),
+        "schema-dirs": [str(folder) for folder in config.schema_dirs],
+        "rules": rules,
+        "overrides": [{"files": list(o.files), "rules": {k: (v.severity.label if v.severity else
+                                                             ("off" if v.enabled is False else "on"))
+                                                         for k, v in o.rules.items()}}
+                      for o in config.overrides],
+    }
+    header = f"# from {config.source}\n" if config.source else "# no configuration file found: defaults\n"
+    return header + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
+@dataclass(slots=True)
+class Settings:
+    """Everything a run needs from the configuration and the command line (flags win)."""
+
+    config: Config
+    options: Options
+    fail_on: Severity | None
+    exclude: tuple[str, ...]
+
+
+def settle(config_file: Path | None = None, *, fail_on: str | None = None, kubernetes_version: str | None = None,
+           profile: str | None = None, debug: bool = False, start: Path | None = None,
+           schema_dirs: list[Path] | None = None) -> Settings:
+    """Find and read the configuration, then apply the command-line flags over it."""
+    from podlint.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    path = config_file if config_file is not None else find_config(start or Path.cwd())
+    config = load_config(path, catalogue) if path is not None else Config()
+    if profile is not None:
+        if profile not in PROFILES:
+            raise ConfigError(f"--profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+        config.profile = profile
+    if fail_on is not None:
+        if fail_on not in FAIL_ON:
+            raise ConfigError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+        config.fail_on = fail_on
+    if kubernetes_version is not None:
+        try:
+            config.kubernetes_version = parse_version(kubernetes_version)
+        except ValueError as exc:
+            raise ConfigError(f"--kubernetes-version: {exc}") from None
+    for folder in schema_dirs or []:
+        if not folder.is_dir():
+            raise ConfigError(f"--schema-dir: {folder} is not a folder")
+    options = Options(profile=config.profile, rules=config.rules, overrides=config.overrides, debug=debug,
+                      schema_dirs=config.schema_dirs + tuple(schema_dirs or ()))
+    if config.kubernetes_version is not None:
+        options.kubernetes_version = config.kubernetes_version
+    threshold_name = config.fail_on or "warning"
+    threshold = None if threshold_name == "never" else Severity.parse(threshold_name)
+    return Settings(config, options, threshold, config.exclude)
