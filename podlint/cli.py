@@ -42,7 +42,10 @@ def _usage_error(message: str) -> typer.Exit:
 @app.command()
 def lint(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or - for standard input.")],
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output_formats: Annotated[list[str] | None, typer.Option(
+        "--format", "-f", metavar="FORMAT[=FILE]",
+        help="text, json, sarif, github or gitlab; repeat it for several reports, "
+             "each but one written to its own FILE (default: text).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     fail_on: Annotated[str | None, typer.Option(help="Exit 1 when a finding reaches this severity: error, "
                                                 "warning (the default), info or never.")] = None,
@@ -64,35 +67,36 @@ def lint(
     from podlint import baseline as baselines
     from podlint.config import ConfigError, settle
     from podlint.engine import Linter, lint_sources
-    from podlint.report import FORMATS, Report, formatter
+    from podlint.report import Report, formatter, plan_outputs
     from podlint.sources import expand
 
-    if output_format not in FORMATS:
-        raise _usage_error(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
     try:
+        outputs = plan_outputs(output_formats, output)
         settings = settle(config, fail_on=fail_on, kubernetes_version=kubernetes_version, profile=profile,
                           debug=debug, schema_dirs=schema_dir)
         known = baselines.load(baseline) if baseline is not None else None
-    except (ConfigError, baselines.BaselineError) as exc:
+    except (ValueError, ConfigError, baselines.BaselineError) as exc:
         raise _usage_error(str(exc)) from None
     run = lint_sources(expand(paths, settings.exclude), Linter(settings.options))
     if write_baseline is not None:
         baselines.write(run.findings, write_baseline)
     if known is not None:
         run.restrict(baselines.new_findings(run.findings, known))
-    exit_code = run.exit_code(settings.fail_on)
+    exit_code = run.exit_code(settings.fail_on)  # before rendering: SARIF records it
     report = Report(run.findings, run.summary, exit_code)
-    colour = output is None and output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = formatter(output_format)(report, colour)
-    if quiet and output_format == "text":
-        text = "".join(line + "\n" for line in text.splitlines()[:-1])
-    if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise _usage_error(f"cannot write {output}: {exc.strerror or exc}") from exc
-    else:
-        sys.stdout.write(text)
+    for target in outputs:
+        colour = (target.file is None and target.format == "text" and sys.stdout.isatty()
+                  and "NO_COLOR" not in os.environ)
+        text = formatter(target.format)(report, colour)
+        if quiet and target.format == "text":
+            text = "".join(line + "\n" for line in text.splitlines()[:-1])
+        if target.file is not None:
+            try:
+                target.file.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise _usage_error(f"cannot write {target.file}: {exc.strerror or exc}") from exc
+        else:
+            sys.stdout.write(text)
     raise typer.Exit(exit_code)
 
 

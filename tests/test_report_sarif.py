@@ -1,0 +1,264 @@
+"""SARIF as code scanning reads it: valid against the official schema, the same findings as JSON,
+rule metadata from the catalogue, repository-relative URIs and fingerprints that survive edits."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import jsonschema
+import pytest
+
+from podlint.catalogue import load_catalogue
+from podlint.engine import Linter, lint_sources
+from podlint.findings import Edit, Finding, Fix, Severity, Span
+from podlint.report import Report, Summary, formatter
+from podlint.report.sarif import to_json
+from podlint.sources import expand
+from tests.conftest import CORPUS, ROOT
+
+SCHEMA = json.loads((ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx
+        - name: sidecar
+          image: envoy:1.30
+          resources:
+            limits: {cpu: 100m, memory: 64Mi}
+"""
+LIST = """apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: one}
+    spec:
+      containers:
+        - {name: a, image: "redis:7", resources: {limits: {cpu: 1, memory: 1Gi}, requests: {cpu: 2}}}
+"""
+BROKEN = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n"
+TEMPLATE = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n"
+
+
+def validate(log: Any) -> None:
+    """Against the official schema, with its `uri` and `uri-reference` formats checked."""
+    validator = jsonschema.Draft4Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
+    errors = [f"{'/'.join(map(str, error.path))}: {error.message}" for error in validator.iter_errors(log)]
+    assert errors == []
+
+
+def podlint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "podlint", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=60)
+
+
+def git_repo(path: Path) -> Path:
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    return path
+
+
+def sarif_of(paths: list[str], root: Path, exit_code: int = 1) -> dict[str, Any]:
+    run = lint_sources(expand(paths), Linter())
+    report = Report(run.findings, run.summary, exit_code, root=root)
+    log: dict[str, Any] = json.loads(formatter("sarif")(report, False))
+    return log
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    """A repository with manifests in a subfolder: good, bad, broken, a List, a template, a spaced name."""
+    root = git_repo(tmp_path / "repo")
+    k8s = root / "deploy" / "k8s"
+    k8s.mkdir(parents=True)
+    (k8s / "web.yaml").write_text(DEPLOYMENT)
+    (k8s / "list.yaml").write_text(LIST)
+    (k8s / "broken.yaml").write_text(BROKEN)
+    (k8s / "chart template.yaml").write_text(TEMPLATE)
+    (root / "tools").mkdir()
+    return root
+
+
+def test_valid_against_the_official_schema_and_the_same_findings_as_json(repo: Path) -> None:
+    # Run from a subfolder of the repository, naming the files relatively: URIs must still be
+    # relative to the repository root, as code scanning expects.
+    result = podlint("lint", "-f", "json=../out.json", "-f", "sarif=../out.sarif", "../deploy", cwd=repo / "tools")
+    assert result.returncode == 2, result.stderr  # the broken file
+    log = json.loads((repo / "out.sarif").read_text())
+    validate(log)
+    [run] = log["runs"]
+    findings = json.loads((repo / "out.json").read_text())["findings"]
+    assert {f["rule"] for f in findings} >= {"parse-error", "image-latest-tag", "missing-resource-limits",
+                                             "requests-exceed-limits", "unrendered-template"}
+
+    def from_json(f: dict[str, Any]) -> tuple[Any, ...]:
+        return (f["rule"], LEVELS[f["severity"]], f["message"], (repo / "tools" / f["file"]).resolve(),
+                f["line"], f["column"], f["end_line"], f["end_column"], f["kind"], f["name"], f["namespace"],
+                f["path"])
+
+    def from_sarif(r: dict[str, Any]) -> tuple[Any, ...]:
+        physical = r["locations"][0]["physicalLocation"]
+        assert physical["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        region = physical["region"]
+        props = r.get("properties", {})
+        return (r["ruleId"], r["level"], r["message"]["text"], repo / unquote(physical["artifactLocation"]["uri"]),
+                region["startLine"], region["startColumn"], region["endLine"], region["endColumn"],
+                props.get("kind", ""), props.get("name", ""), props.get("namespace", ""), props.get("path", ""))
+
+    assert [from_sarif(r) for r in run["results"]] == [from_json(f) for f in findings]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    assert uris == {"deploy/k8s/web.yaml", "deploy/k8s/list.yaml", "deploy/k8s/broken.yaml",
+                    "deploy/k8s/chart%20template.yaml"}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.resolve().as_uri() + "/"
+    assert run["invocations"] == [{"executionSuccessful": True, "exitCode": 2,
+                                   "exitCodeDescription": "an input could not be read or parsed, or a rule failed"}]
+
+
+def test_rules_come_from_the_catalogue_and_results_point_at_them(repo: Path) -> None:
+    log = sarif_of([str(repo / "deploy")], repo)
+    driver = log["runs"][0]["tool"]["driver"]
+    assert (driver["name"], driver["version"]) == ("podlint", __import__("podlint").__version__)
+    assert driver["informationUri"].startswith("https://")
+    catalogue = load_catalogue()
+    assert [rule["id"] for rule in driver["rules"]] == list(catalogue)
+    for descriptor in driver["rules"]:
+        rule = catalogue[descriptor["id"]]
+        assert descriptor["shortDescription"]["text"] == rule.summary
+        assert descriptor["fullDescription"]["text"] == rule.why
+        assert rule.fix in descriptor["help"]["text"] and rule.fix in descriptor["help"]["markdown"]
+        assert descriptor["helpUri"] == rule.help_uri
+        assert descriptor["defaultConfiguration"]["level"] == LEVELS[rule.severity.label]
+        assert descriptor["name"][0].isupper() and "-" not in descriptor["name"]
+    for result in log["runs"][0]["results"]:
+        assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+def test_fingerprints_do_not_move_with_lines_above(tmp_path: Path) -> None:
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(DEPLOYMENT + "---\n" + DEPLOYMENT.replace("name: web\n  namespace", "name: api\n  namespace"))
+
+    def fingerprinted() -> dict[str, tuple[str, int]]:
+        results = sarif_of([str(manifest)], tmp_path)["runs"][0]["results"]
+        return {r["partialFingerprints"]["podlint/v1"]: (r["ruleId"], r["locations"][0]["physicalLocation"]
+                                                         ["region"]["startLine"]) for r in results}
+
+    before = fingerprinted()
+    assert len(before) == 4  # two findings in each of two objects, each its own fingerprint
+    unrelated = "# deploy with care\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n---\n"
+    manifest.write_text(unrelated + manifest.read_text())
+    after = fingerprinted()
+    assert after.keys() == before.keys()
+    assert all(after[key][1] == before[key][1] + 6 for key in before)  # the findings did move
+
+    manifest.write_text(manifest.read_text().replace("image: nginx\n", "image: httpd\n", 1))
+    changed = fingerprinted()
+    assert len(changed.keys() & before.keys()) == 3  # a different finding is a different alert
+
+
+def test_identical_objects_get_distinct_fingerprints(tmp_path: Path) -> None:
+    (tmp_path / "twice.yaml").write_text(DEPLOYMENT + "---\n" + DEPLOYMENT)
+    results = sarif_of([str(tmp_path / "twice.yaml")], tmp_path)["runs"][0]["results"]
+    prints = [r["partialFingerprints"]["podlint/v1"] for r in results]
+    assert len(prints) == 4 and len(set(prints)) == 4
+    assert {p.rsplit(":", 1)[1] for p in prints} == {"1", "2"}
+
+
+def test_files_outside_the_root_and_stdin_get_valid_uris(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "web.yaml").write_text(DEPLOYMENT)
+    root = git_repo(tmp_path / "repo")
+    result = podlint("lint", "-f", "sarif", str(elsewhere / "web.yaml"), cwd=root)
+    log = json.loads(result.stdout)
+    validate(log)
+    locations = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r["locations"][0]
+                 ["physicalLocation"]["artifactLocation"].get("uriBaseId") for r in log["runs"][0]["results"]}
+    assert locations == {(elsewhere / "web.yaml").as_uri(): None}
+    piped = subprocess.run([sys.executable, "-m", "podlint", "lint", "-f", "sarif", "-"], input=DEPLOYMENT,
+                           capture_output=True, text=True, cwd=root, timeout=60)
+    log = json.loads(piped.stdout)
+    validate(log)
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in log["runs"][0]["results"]} == {"%3Cstdin%3E"}
+
+
+def test_the_invocation_records_the_exit_code(tmp_path: Path) -> None:
+    (tmp_path / "web.yaml").write_text(DEPLOYMENT)
+    for fail_on, code in (("warning", 1), ("never", 0)):
+        result = podlint("lint", "-f", "sarif", "--fail-on", fail_on, "web.yaml", cwd=tmp_path)
+        assert result.returncode == code
+        [invocation] = json.loads(result.stdout)["runs"][0]["invocations"]
+        assert (invocation["exitCode"], invocation["executionSuccessful"]) == (code, True)
+
+
+def test_a_crashed_rule_is_an_unsuccessful_execution() -> None:
+    crash = Finding("internal-error", Severity.ERROR, "rule x failed", "a.yaml", Span.point(1, 1))
+    log = json.loads(formatter("sarif")(Report([crash], Summary(), 2, root=ROOT), False))
+    validate(log)
+    assert log["runs"][0]["invocations"][0]["executionSuccessful"] is False
+
+
+def test_a_rule_missing_from_the_catalogue_is_still_described() -> None:
+    stray = Finding("not-catalogued", Severity.WARNING, "odd", "a.yaml", Span.point(1, 1))
+    log = json.loads(formatter("sarif")(Report([stray], Summary(), 1, root=ROOT), False))
+    validate(log)
+    result = log["runs"][0]["results"][0]
+    assert log["runs"][0]["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == "not-catalogued"
+
+
+def test_fixes_become_sarif_replacements() -> None:
+    edit = Edit(start=(6, 14), end=(6, 19), text="nginx:1.27.3")
+    finding = Finding("image-latest-tag", Severity.WARNING, "no tag", "web.yaml", Span(7, 15, 7, 20),
+                      fixable=True, fix=Fix("pin the tag", (edit,)))
+    log = json.loads(formatter("sarif")(Report([finding], Summary(), 1, root=ROOT), False))
+    validate(log)
+    [fix] = log["runs"][0]["results"][0]["fixes"]
+    assert fix["description"]["text"] == "pin the tag"
+    [change] = fix["artifactChanges"]
+    assert change["artifactLocation"] == {"uri": "web.yaml", "uriBaseId": "%SRCROOT%"}
+    assert change["replacements"] == [{"deletedRegion": {"startLine": 7, "startColumn": 15, "endLine": 7,
+                                                         "endColumn": 20},
+                                       "insertedContent": {"text": "nginx:1.27.3"}}]
+
+
+def test_serialisation_uses_schema_names_and_drops_only_defaults() -> None:
+    import sarif_om as om
+
+    assert to_json(om.Region(start_line=3, start_column=1)) == {"startLine": 3, "startColumn": 1}
+    # -1 indexes and list defaults mean "not set" and are dropped; a level is always written.
+    assert to_json(om.ArtifactLocation(uri="a.yaml")) == {"uri": "a.yaml"}
+    assert to_json(om.ReportingConfiguration(level="warning")) == {"level": "warning"}
+    assert to_json(om.Result(message=om.Message(text="m"), rule_index=0)) == {
+        "message": {"text": "m"}, "level": "warning", "ruleIndex": 0}
+
+
+def test_text_output_does_not_import_sarif_om(tmp_path: Path) -> None:
+    (tmp_path / "web.yaml").write_text(DEPLOYMENT)
+    probe = ("import sys\nfrom podlint.cli import app\ntry:\n    app(['lint', '-q', 'web.yaml'])\n"
+             "except SystemExit:\n    pass\nprint('sarif_om' in sys.modules, 'podlint.report.sarif' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert result.stdout.splitlines()[-1] == "False False", result.stderr
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the project")
+def test_the_corpus_gives_valid_sarif() -> None:
+    log = sarif_of([str(CORPUS)], CORPUS)
+    validate(log)
+    assert len(log["runs"][0]["results"]) > 100
