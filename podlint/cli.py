@@ -1,15 +1,18 @@
-"""The command line (typer): lint, rules, explain. Only argument handling lives here."""
+"""The command line (typer): lint, fix, rules, explain, lsp. Only argument handling lives here."""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from podlint import __version__
+
+if TYPE_CHECKING:
+    from podlint.fix import FixRun
 
 app = typer.Typer(
     name="podlint",
@@ -52,16 +55,22 @@ def lint(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")] = False,
     kubernetes_version: Annotated[str | None, typer.Option(
         "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")] = None,
-    schema_dir: Annotated[list[Path] | None, typer.Option(
-        "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
-        "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")] = None,
     profile: Annotated[str | None, typer.Option(help="Rule profile: default, strict or all.")] = None,
     config: Annotated[Path | None, typer.Option(
         "--config", "-c", help="Configuration file (default: .podlint.yaml or [tool.podlint] in pyproject.toml, "
         "searched from the current folder up to the repository root).")] = None,
     baseline: Annotated[Path | None, typer.Option(help="Report only findings not recorded in this baseline.")] = None,
     write_baseline: Annotated[Path | None, typer.Option(help="Record the findings of this run as a baseline.")] = None,
+    schema_dir: Annotated[list[Path] | None, typer.Option(
+        "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
+        "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes first (as `podlint fix`), "
+                                      "then report what remains.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="With --fix: print the fixes as a unified diff, "
+                                       "change nothing.")] = False,
+    select: Annotated[str | None, typer.Option("--select", help="With --fix: only these fixable rules "
+                                               "(comma-separated ids).")] = None,
 ) -> None:
     """Lint manifests and report findings at file:line:column."""
     from podlint import baseline as baselines
@@ -77,14 +86,27 @@ def lint(
         known = baselines.load(baseline) if baseline is not None else None
     except (ValueError, ConfigError, baselines.BaselineError) as exc:
         raise _usage_error(str(exc)) from None
-    run = lint_sources(expand(paths, settings.exclude), Linter(settings.options))
+    sources = expand(paths, settings.exclude)
+    fixed = None
+    if fix:
+        from podlint.fix import FixingLinter, fix_sources
+
+        fixed = fix_sources(sources, FixingLinter(settings.options, _fixable_rules(select), write=not diff))
+        _print_fixes(fixed, diff, quiet)
+        run = fixed.run
+    elif diff or select is not None:
+        raise _usage_error("--diff and --select go with --fix (or use `podlint fix`)")
+    else:
+        run = lint_sources(sources, Linter(settings.options))
     if write_baseline is not None:
         baselines.write(run.findings, write_baseline)
     if known is not None:
         run.restrict(baselines.new_findings(run.findings, known))
-    exit_code = run.exit_code(settings.fail_on)  # before rendering: SARIF records it
-    report = Report(run.findings, run.summary, exit_code)
+    exit_code = fixed.exit_code(settings.fail_on) if fixed is not None else run.exit_code(settings.fail_on)
+    report = Report(run.findings, run.summary, exit_code)  # exit code before rendering: SARIF records it
     for target in outputs:
+        if target.file is None and diff:  # with --diff, standard output is the diff
+            continue
         colour = (target.file is None and target.format == "text" and sys.stdout.isatty()
                   and "NO_COLOR" not in os.environ)
         text = formatter(target.format)(report, colour)
@@ -116,6 +138,75 @@ def config_show(
     except ConfigError as exc:
         raise _usage_error(str(exc)) from None
     typer.echo(dump(settings.config), nl=False)
+
+
+@app.command("fix")
+def fix_command(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders (recursive) to fix in place.")],
+    diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a unified diff; change nothing.")] = False,
+    select: Annotated[str | None, typer.Option("--select", help="Only these fixable rules (comma-separated ids; "
+                                               "default: every fixable rule).")] = None,
+    output_formats: Annotated[list[str] | None, typer.Option(
+        "--format", "-f", metavar="FORMAT[=FILE]",
+        help="The report of what remains: text, json, sarif, github or gitlab; repeat it for several reports, "
+             "each but one written to its own FILE (default: text).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    fail_on: Annotated[str | None, typer.Option(help="Exit 1 when a remaining finding reaches this severity: "
+                                                "error, warning (the default), info or never.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")] = False,
+    kubernetes_version: Annotated[str | None, typer.Option(
+        "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")] = None,
+    profile: Annotated[str | None, typer.Option(help="Rule profile: default, strict or all.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", "-c", help="Configuration file (default: .podlint.yaml or [tool.podlint] in pyproject.toml, "
+        "searched from the current folder up to the repository root).")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="Report only remaining findings not in this baseline.")] = None,
+    schema_dir: Annotated[list[Path] | None, typer.Option(
+        "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
+        "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
+) -> None:
+    """Apply the safe fixes (rules marked fixable), rewrite the files, then report what remains."""
+    lint(paths, output_formats, output, fail_on, quiet, kubernetes_version, profile, config, baseline,
+         write_baseline=None, schema_dir=schema_dir, debug=debug, fix=True, diff=diff, select=select)
+
+
+def _fixable_rules(select: str | None) -> frozenset[str] | None:
+    from podlint.catalogue import load_catalogue
+
+    if select is None:
+        return None
+    catalogue = load_catalogue()
+    rules = frozenset(part.strip() for part in select.split(",") if part.strip())
+    for rule_id in sorted(rules):
+        if rule_id not in catalogue:
+            raise _usage_error(f"--select: no rule {rule_id!r}; `podlint rules` lists them")
+        if not catalogue[rule_id].fixable:
+            raise _usage_error(f"--select: {rule_id} has no safe fix")
+    return rules
+
+
+def _print_fixes(fixed: FixRun, diff: bool, quiet: bool) -> None:
+    """The diffs (standard output) or what was fixed (standard error); problems always."""
+    from podlint.fix import unified_diff
+
+    for change in fixed.files:
+        if change.error is not None:
+            typer.echo(f"podlint: {change.name}: not fixed: {change.error}", err=True)
+        elif diff:
+            sys.stdout.write(unified_diff(change))
+        elif not quiet:
+            rules = ", ".join(f"{rule} ×{count}" if count > 1 else rule for rule, count in sorted(change.fixed.items()))
+            typer.echo(f"fixed {change.name}: {rules}", err=True)
+    if not quiet:
+        verb = "would fix" if diff else "fixed"
+        files, remaining = len(fixed.changed), len(fixed.run.findings)
+        typer.echo(f"{verb} {_plural(fixed.fixed, 'finding')} in {_plural(files, 'file')}; "
+                   f"{_plural(remaining, 'finding')} {'remains' if remaining == 1 else 'remain'}", err=True)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 @app.command("rules")
@@ -166,6 +257,17 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, as `podlint 
     if rule.references:
         parts += ["", "References:", *(f"  {ref}" for ref in rule.references)]
     typer.echo("\n".join(parts))
+
+
+@app.command()
+def lsp(
+    stdio: Annotated[bool, typer.Option("--stdio", help="Talk over standard input and output (the only transport; "
+                                        "accepted because some clients pass it).")] = False,
+) -> None:
+    """Run the language server (for editors): live diagnostics, quick fixes and rule docs on hover."""
+    from podlint.lsp import serve
+
+    raise typer.Exit(serve())
 
 
 def _indent(text: str) -> str:

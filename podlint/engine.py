@@ -87,7 +87,7 @@ class Linter:
     def lint_text(self, text: str, file: str) -> FileResult:
         """Lint unsaved text (the editor); suppressions are applied here, as there is no run."""
         result = self._run(parse_text(text, file), file, suppress.scan(text.encode("utf-8", "replace")))
-        result.findings = self.suppressed(result.findings, result.suppressions, file)
+        result.findings = self.suppressed(result.findings, result.suppressions, file, result.read_failed)
         result.findings.sort(key=Finding.sort_key)
         return result
 
@@ -189,10 +189,11 @@ class Linter:
         return kept
 
     def suppressed(self, findings: list[Finding], suppressions: list[suppress.Suppression],
-                   file: str) -> list[Finding]:
+                   file: str, read_failed: bool = False) -> list[Finding]:
         kept = suppress.apply(findings, suppressions)
         rules = self.ruleset.for_file(file)
-        if suppressions and suppress.UNUSED_RULE in rules.enabled:
+        # A file that did not parse has lost the findings its suppressions were for: none is stale.
+        if suppressions and suppress.UNUSED_RULE in rules.enabled and not read_failed:
             kept.extend(suppress.unused(suppressions, file, rules.severity(suppress.UNUSED_RULE)))
         return kept
 
@@ -260,7 +261,7 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
     findings: list[Finding] = []
     summary = Summary()
     run = RunResult(findings, summary)
-    suppressions: dict[str, list[suppress.Suppression]] = {}
+    suppressions: dict[str, tuple[list[suppress.Suppression], bool]] = {}
     linter.begin_run()
     for item in items:
         summary.files += 1
@@ -282,7 +283,7 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
         summary.custom_skipped += result.custom_skipped
         findings.extend(result.findings)
         if result.suppressions:
-            suppressions[item.name] = result.suppressions
+            suppressions[item.name] = (result.suppressions, result.read_failed)
         run.read_failed |= result.read_failed
         run.internal_error |= result.internal_error
     late = linter.end_run()
@@ -295,12 +296,12 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
     return run
 
 
-def _apply_suppressions(findings: list[Finding], by_file: dict[str, list[suppress.Suppression]],
+def _apply_suppressions(findings: list[Finding], by_file: dict[str, tuple[list[suppress.Suppression], bool]],
                         linter: Linter) -> list[Finding]:
     """Comment suppressions apply last, so that they cover findings of every stage of the run."""
     if not by_file:
         return findings
     kept = [f for f in findings if f.file not in by_file]
-    for file, suppressions in by_file.items():
-        kept.extend(linter.suppressed([f for f in findings if f.file == file], suppressions, file))
+    for file, (suppressions, read_failed) in by_file.items():
+        kept.extend(linter.suppressed([f for f in findings if f.file == file], suppressions, file, read_failed))
     return kept

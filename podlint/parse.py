@@ -157,6 +157,8 @@ class Document:
     data: Any
     root: Node
     line_offset: int = 0
+    # The whole text of the file (shared by its documents): fixes compute text edits from it.
+    text: str = field(default="", repr=False)
 
     def _walk(self, path: FieldPath) -> tuple[Node | None, Node]:
         """The key node (if the last step was a key) and value node deepest along `path`."""
@@ -384,7 +386,7 @@ def parse_text(text: str, file: str) -> ParseResult:
                                           line + 1 + offset, column + 1))
             offset = _resume_line(lines, separators, offset, line + offset)
             continue
-        offset = _compose_all(chunk, file, offset, budget, result, lines, separators)
+        offset = _compose_all(chunk, file, offset, budget, result, lines, separators, text)
     if any(f.rule == "parse-error" for f in result.findings):
         match = _TEMPLATE.search(text)
         if match is not None:
@@ -417,7 +419,7 @@ def _resume_line(lines: list[str], separators: list[int], failed_from: int, prob
 
 
 def _compose_all(chunk: str, file: str, line_offset: int, budget: int, result: ParseResult,
-                 lines: list[str], separators: list[int]) -> int:
+                 lines: list[str], separators: list[int], text: str) -> int:
     """Compose the documents of `chunk`; on a syntax error, report it and return where to resume (or -1)."""
     composer = _Composer(chunk)
     failed_from = line_offset
@@ -433,7 +435,7 @@ def _compose_all(chunk: str, file: str, line_offset: int, budget: int, result: P
                 mark = abort.node.start_mark
                 result.findings.append(_error(file, abort.message, mark.line + 1 + line_offset, mark.column + 1))
                 data = None
-            result.documents.append(Document(file, len(result.documents), data, root, line_offset))
+            result.documents.append(Document(file, len(result.documents), data, root, line_offset, text))
             failed_from = root.end_mark.line + line_offset
     except yaml.MarkedYAMLError as exc:
         resume = _resume_line(lines, separators, failed_from, 0)

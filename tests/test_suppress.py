@@ -57,3 +57,8 @@ def test_annotation_silences_its_object_only() -> None:
 
 def test_all() -> None:
     assert lint(head="# podlint: disable-file=all\n") == []
+
+
+def test_a_file_that_does_not_parse_reports_no_stale_suppression() -> None:
+    text = POD.format(annotations="", same_line="  # podlint: disable=image-latest-tag", next_line="") + "  bad: [\n"
+    assert [f.rule for f in Linter().lint_text(text, "p.yaml").findings] == ["parse-error"]

@@ -6,6 +6,7 @@ import re
 import shlex
 from collections.abc import Iterator
 
+from podlint import edits
 from podlint.checks import Context, Problem, pod_check
 from podlint.podspec import ContainerView, PodSpecView, parse_image
 
@@ -157,12 +158,17 @@ def shell_without_c(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
         argv, _ = found
         if not _is_shell(argv):
             continue
-        shell_argv = argv[1:] if _program(argv[0]) == "env" else argv
+        shell_index = 1 if _program(argv[0]) == "env" else 0
+        shell_argv = argv[shell_index:]
         script, has_c = _shell_script(shell_argv)
         if has_c or script is None or not _SCRIPT_CHARS.search(script):
             continue
+        shell = _program(shell_argv[0])
         yield Problem(
             container.child("command"),
-            f"{_program(shell_argv[0])} is given the inline script {_describe([script])!r} without -c: "
+            f"{shell} is given the inline script {_describe([script])!r} without -c: "
             "the shell tries to open a file of that name and exits",
+            # POSIX: `sh -c [options] script`, so -c right after the shell is right whatever follows.
+            fix=edits.insert_item_after(pod.obj, container.child("command", shell_index), "-c",
+                                        f"insert -c after {shell}"),
         )

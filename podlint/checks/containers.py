@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from podlint import edits
 from podlint.checks import Context, Problem, pod_check
 from podlint.podspec import PodSpecView, Role
 
@@ -42,4 +43,6 @@ def init_container_probe(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
                     f"initContainers[{container.index}].{field}: Forbidden: may not be set for init "
                     "containers without restartPolicy=Always (an init container runs to completion; "
                     "only a native sidecar may have probes or lifecycle hooks)",
+                    fix=edits.remove_key(pod.obj, container.child(field),
+                                         f"remove {field} from the {container.label}"),
                 )

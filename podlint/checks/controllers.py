@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from podlint import edits
 from podlint.checks import Context, Problem, object_check, pod_check
+from podlint.findings import Fix
 from podlint.objects import LONG_RUNNING_CONTROLLERS, RUN_TO_COMPLETION, K8sObject
 from podlint.podspec import PodSpecView
+
+RUN_TO_COMPLETION_POLICIES = ("OnFailure", "Never")
 
 
 @pod_check("invalid-restart-policy")
@@ -21,6 +25,7 @@ def invalid_restart_policy(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
                 f'restartPolicy: Unsupported value: "{value}": supported values: "Always" '
                 f"(a {kind} keeps its pods running)",
                 anchor="value",
+                fix=_set_restart_policy(pod, "Always"),
             )
     elif kind in RUN_TO_COMPLETION:
         if value is None:
@@ -28,13 +33,30 @@ def invalid_restart_policy(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
                 pod.path,
                 'restartPolicy: Required value: valid values: "OnFailure", "Never" '
                 f"(a {kind}'s pods default to Always, which a Job does not accept)",
+                fix=_set_restart_policy(pod, "OnFailure"),
             )
-        elif value not in ("OnFailure", "Never"):
+        elif value not in RUN_TO_COMPLETION_POLICIES:
             yield Problem(
                 pod.child("restartPolicy"),
                 f'restartPolicy: Unsupported value: "{value}": supported values: "OnFailure", "Never"',
                 anchor="value",
+                fix=_set_restart_policy(pod, _run_to_completion_policy(value)),
             )
+
+
+def _run_to_completion_policy(value: object) -> str:
+    """`never` meant Never; anything else (Always above all) becomes OnFailure, the closest to Always."""
+    for policy in RUN_TO_COMPLETION_POLICIES:
+        if isinstance(value, str) and value.lower() == policy.lower():
+            return policy
+    return "OnFailure"
+
+
+def _set_restart_policy(pod: PodSpecView, policy: str) -> Fix | None:
+    description = f"set restartPolicy: {policy}"
+    if "restartPolicy" in pod.data:
+        return edits.set_value(pod.obj, pod.child("restartPolicy"), policy, description)
+    return edits.add_key(pod.obj, pod.path, "restartPolicy", policy, description)
 
 
 def selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from podlint import edits
 from podlint.checks import Context, Problem, pod_check
+from podlint.findings import Fix
 from podlint.podspec import PodSpecView
+
+HOST_NETWORK_POLICY = "ClusterFirstWithHostNet"
 
 
 @pod_check("host-network-dns-policy")
@@ -18,4 +22,12 @@ def host_network_dns_policy(pod: PodSpecView, ctx: Context) -> Iterator[Problem]
         pod.child("hostNetwork"),
         "hostNetwork: true with dnsPolicy ClusterFirst falls back to the node's DNS: cluster "
         "service names stop resolving; set dnsPolicy: ClusterFirstWithHostNet",
+        fix=_set_dns_policy(pod),
     )
+
+
+def _set_dns_policy(pod: PodSpecView) -> Fix | None:
+    description = f"set dnsPolicy: {HOST_NETWORK_POLICY}"
+    if "dnsPolicy" in pod.data:  # an explicit ClusterFirst (or empty) value: correct it
+        return edits.set_value(pod.obj, pod.child("dnsPolicy"), HOST_NETWORK_POLICY, description)
+    return edits.add_key(pod.obj, pod.path, "dnsPolicy", HOST_NETWORK_POLICY, description, after="hostNetwork")

@@ -1,0 +1,415 @@
+"""`podlint lsp`: a language server over stdio (pygls) for live diagnostics in editors.
+
+It lints the unsaved buffer of every open YAML/JSON document that looks like a Kubernetes
+manifest, with the same engine and configuration as `podlint lint`, and offers:
+- diagnostics on open, change (debounced) and save, with the rule id as code and a link to its docs;
+- quick fixes from the findings' own `Fix` edits, and "disable this rule on this line";
+- hover text from the rule catalogue (why it matters, how to fix it).
+
+Positions: findings carry 1-based line/column in code points; LSP wants 0-based positions in
+the negotiated encoding (UTF-16 unless the client offers another), converted with pygls' codec.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import TextDocument
+from pygls.workspace.position_codec import ServerTextPosition
+
+from podlint import __version__, suppress
+from podlint.catalogue import Rule, load_catalogue
+from podlint.config import CONFIG_NAMES, ConfigError, find_config, settle
+from podlint.engine import Linter
+from podlint.findings import Edit, Finding, Severity, Span
+from podlint.parse import parse_text
+from podlint.ruleset import matches_glob
+from podlint.sources import MANIFEST_SUFFIXES
+
+log = logging.getLogger(__name__)
+
+# Long enough to coalesce a burst of edits (paste, multi-cursor, auto-indent), short enough that
+# diagnostics follow typing: with ~10 ms of linting for 300 lines, well inside 100 ms.
+DEBOUNCE_SECONDS = 0.04
+SOURCE = "podlint"
+MANIFEST_LANGUAGES = frozenset({"yaml", "json"})
+CONFIG_FILES = frozenset({*CONFIG_NAMES, "pyproject.toml"})
+# A document is a manifest when it has an `apiVersion` or `kind` key (block or flow style, YAML or JSON).
+_MANIFEST_KEY = re.compile(r"""(?:^|[\s{,])["']?(?:apiVersion|kind)["']?[ \t]*:""", re.MULTILINE)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line breaks LSP counts
+# A `disable=` directive already on the line (not -next-line or -file): the new rule joins its list.
+_DISABLE_DIRECTIVE = re.compile(r"(?:^|\s)#\s*podlint:\s*disable\s*=\s*(?P<rules>[A-Za-z0-9_,\s-]*?)\s*(?:--.*|#.*)?$")
+# Findings that no comment should silence: the reading failed, or the directive itself is the finding.
+_NOT_DISABLEABLE = frozenset({"parse-error", "read-error", "internal-error", suppress.UNUSED_RULE})
+_SEVERITIES = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFO: types.DiagnosticSeverity.Information,
+}
+
+
+@dataclass(slots=True)
+class Setup:
+    """What linting a file under one configuration needs; built once per configuration file."""
+
+    linter: Linter
+    exclude: tuple[str, ...] = ()
+    root: Path | None = None  # the configuration's folder: file names are relative to it, as globs expect
+
+
+@dataclass(slots=True)
+class Entry:
+    """A finding with its range in code points (0-based) and the diagnostic sent for it."""
+
+    finding: Finding
+    start: ServerTextPosition
+    end: ServerTextPosition
+    diagnostic: types.Diagnostic
+
+
+@dataclass(slots=True)
+class Linted:
+    """The result of linting one version of a buffer."""
+
+    version: int | None
+    text: str
+    lines: list[str]
+    entries: list[Entry]
+
+
+def is_manifest(language_id: str | None, path: str, text: str) -> bool:
+    """YAML or JSON (by language id, or by extension when the client sends none) with a Kubernetes key."""
+    if language_id:
+        if language_id not in MANIFEST_LANGUAGES:
+            return False
+    elif not path.endswith(MANIFEST_SUFFIXES):
+        return False
+    return _MANIFEST_KEY.search(text) is not None
+
+
+def split_lines(text: str) -> list[str]:
+    return _LINE_BREAK.split(text)
+
+
+def disable_edit(line_text: str, line: int, rule: str) -> Edit:
+    """Append `# podlint: disable=<rule>` to a line (0-based), or add the rule to the directive already there."""
+    match = _DISABLE_DIRECTIVE.search(line_text)
+    if match is not None:
+        at = match.end("rules")
+        return Edit((line, at), (line, at), f",{rule}" if match.group("rules").strip() else rule)
+    end = len(line_text.rstrip())
+    return Edit((line, end), (line, len(line_text)), f"  # podlint: disable={rule}")
+
+
+def apply_edits(lines: list[str], edits: Iterable[Edit]) -> str:
+    """The text after non-overlapping edits (0-based code-point positions)."""
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    text = "\n".join(lines)
+
+    def offset(position: tuple[int, int]) -> int:
+        line, column = position
+        if line >= len(lines):
+            return len(text)
+        return offsets[line] + min(column, len(lines[line]))
+
+    for edit in sorted(edits, key=lambda e: e.start, reverse=True):
+        text = text[:offset(edit.start)] + edit.text + text[offset(edit.end):]
+    return text
+
+
+def same_data(before: str, after: str) -> bool:
+    """Whether an edit changed only comments: the documents read the same, and still read cleanly."""
+    old, new = parse_text(before, ""), parse_text(after, "")
+    if any(f.rule == "parse-error" for f in new.findings) or len(old.documents) != len(new.documents):
+        return False
+    return all(a.data == b.data for a, b in zip(old.documents, new.documents, strict=True))
+
+
+def hover_text(finding: Finding, rule: Rule | None) -> str:
+    parts = [f"**{finding.rule}** ({finding.severity.label}): {finding.message}"]
+    if rule is not None:
+        parts += [rule.summary, f"**Why it matters.** {rule.why}", f"**How to fix it.** {rule.fix}",
+                  f"[{rule.id} documentation]({rule.help_uri})"]
+    return "\n\n".join(parts)
+
+
+class PodlintServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("podlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.linted: dict[str, Linted] = {}
+        self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.config_of_folder: dict[Path, Path | None] = {}
+        self.setups: dict[Path | None, Setup] = {}
+        self.config_errors: set[str] = set()  # URIs of configuration files that carry a diagnostic
+        self.shut_down = False
+
+    # Configuration ---------------------------------------------------------------------------
+
+    def setup_for(self, path: Path) -> Setup:
+        folder = path.parent
+        if folder not in self.config_of_folder:
+            self.config_of_folder[folder] = find_config(folder)
+        config = self.config_of_folder[folder]
+        setup = self.setups.get(config)
+        if setup is None:
+            setup = self.setups[config] = self.load_setup(config)
+        return setup
+
+    def load_setup(self, config: Path | None) -> Setup:
+        if config is None:
+            return Setup(Linter())
+        try:
+            settings = settle(config)
+        except ConfigError as exc:
+            self.report_config_error(config, str(exc))
+            return Setup(Linter(), root=config.parent)
+        return Setup(Linter(settings.options), settings.exclude, config.parent)
+
+    def report_config_error(self, config: Path, message: str) -> None:
+        """A broken configuration: a diagnostic on the file and a log line; linting goes on with defaults."""
+        self.window_log_message(types.LogMessageParams(types.MessageType.Error,
+                                                       f"podlint: {message} (using the defaults)"))
+        position = re.match(r"^.*?:(\d+):(\d+): (.*)$", message, re.DOTALL)
+        line, column, text = (int(position[1]) - 1, int(position[2]) - 1, position[3]) if position else (0, 0, message)
+        uri = from_fs_path(str(config)) or config.as_uri()
+        self.config_errors.add(uri)
+        point = types.Position(line, column)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, [types.Diagnostic(
+            types.Range(point, types.Position(line, column + 1)), text, types.DiagnosticSeverity.Error,
+            source=SOURCE)]))
+
+    def reload(self) -> None:
+        """Forget every configuration read, then relint the open manifests with the new ones."""
+        self.config_of_folder.clear()
+        self.setups.clear()
+        for uri in sorted(self.config_errors):
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+        self.config_errors.clear()
+        self.linted.clear()
+        for uri in list(self.workspace.text_documents):
+            self.publish(uri)
+
+    # Linting ---------------------------------------------------------------------------------
+
+    def document(self, uri: str) -> TextDocument | None:
+        """The open document (pygls keeps them by unquoted URI), or None once closed."""
+        documents: dict[str, TextDocument] = self.workspace.text_documents
+        return documents.get(unquote(uri))
+
+    def current(self, document: TextDocument) -> Linted:
+        """The lint result of the buffer as it is now (linting it again if it changed)."""
+        key = unquote(document.uri)
+        known = self.linted.get(key)
+        text = document.source
+        if known is not None and known.version == document.version and known.text == text:
+            return known
+        linted = self.linted[key] = Linted(document.version, text, split_lines(text), [])
+        if document.path and is_manifest(document.language_id, document.path, text):
+            catalogue = load_catalogue()
+            linted.entries = [self.entry(finding, linted.lines, catalogue.get(finding.rule))
+                              for finding in self.lint(Path(document.path), text)]
+        return linted
+
+    def lint(self, path: Path, text: str) -> list[Finding]:
+        try:
+            setup = self.setup_for(path)
+            name = self.file_name(path, setup)
+            if setup.exclude and matches_glob(name, setup.exclude):
+                return []
+            return setup.linter.lint_text(text, name).findings
+        except Exception as exc:  # a bug must cost one buffer's diagnostics, never the server
+            log.exception("linting %s failed", path)
+            return [Finding("internal-error", Severity.ERROR, f"podlint failed on this buffer "
+                            f"({type(exc).__name__}: {exc}); please report it with the manifest", str(path),
+                            Span.point(1, 1))]
+
+    @staticmethod
+    def file_name(path: Path, setup: Setup) -> str:
+        """The name `podlint lint` prints when run from the configuration's folder (overrides and excludes match it)."""
+        if setup.root is not None:
+            resolved = path.resolve()  # as the configuration's path is
+            if resolved.is_relative_to(setup.root):
+                return resolved.relative_to(setup.root).as_posix()
+        return str(path)
+
+    def entry(self, finding: Finding, lines: list[str], rule: Rule | None) -> Entry:
+        span = finding.span
+        start = ServerTextPosition(span.line - 1, span.column - 1)
+        end = ServerTextPosition(span.end_line - 1, span.end_column - 1)
+        codec = self.workspace.position_codec
+        diagnostic = types.Diagnostic(
+            range=types.Range(codec.position_to_client_units(lines, start),
+                              codec.position_to_client_units(lines, end)),
+            message=finding.message,
+            severity=_SEVERITIES[finding.severity],
+            code=finding.rule,
+            code_description=types.CodeDescription(rule.help_uri) if rule is not None else None,
+            source=SOURCE,
+        )
+        return Entry(finding, start, end, diagnostic)
+
+    def cancel_pending(self, uri: str) -> None:
+        pending = self.pending.pop(unquote(uri), None)
+        if pending is not None:
+            pending.cancel()
+
+    def publish(self, uri: str) -> None:
+        self.cancel_pending(uri)
+        document = self.document(uri)
+        if document is None:  # closed meanwhile
+            return
+        if Path(document.path).name in CONFIG_FILES:  # its diagnostics are the configuration's errors
+            return
+        linted = self.current(document)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            document.uri, [entry.diagnostic for entry in linted.entries], version=document.version))
+
+    def schedule(self, uri: str) -> None:
+        """Lint after a pause in the changes (debounce): a burst of keystrokes is linted once."""
+        self.cancel_pending(uri)
+        self.pending[unquote(uri)] = asyncio.get_running_loop().call_later(DEBOUNCE_SECONDS, self.publish, uri)
+
+    def forget(self, uri: str) -> None:
+        """A closed document: no more linting, and its diagnostics go away."""
+        self.cancel_pending(uri)
+        self.linted.pop(unquote(uri), None)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+
+    # Code actions and hover ------------------------------------------------------------------
+
+    def entries_at(self, linted: Linted, requested: types.Range,
+                   diagnostics: Iterable[types.Diagnostic] = ()) -> list[Entry]:
+        """The findings that overlap a range (in client units), and those the client names in `diagnostics`."""
+        codec = self.workspace.position_codec
+        first = codec.position_from_client_units(linted.lines, requested.start)
+        last = codec.position_from_client_units(linted.lines, requested.end)
+        named = {(d.code, d.range.start.line, d.range.start.character, d.message) for d in diagnostics}
+        return [entry for entry in linted.entries
+                if (entry.start <= last and first <= entry.end)
+                or (entry.finding.rule, entry.diagnostic.range.start.line,
+                    entry.diagnostic.range.start.character, entry.finding.message) in named]
+
+    def text_edits(self, lines: list[str], edits: Iterable[Edit]) -> list[types.TextEdit]:
+        codec = self.workspace.position_codec
+
+        def position(point: tuple[int, int]) -> types.Position:
+            return codec.position_to_client_units(lines, ServerTextPosition(*point))
+
+        return [types.TextEdit(types.Range(position(e.start), position(e.end)), e.text) for e in edits]
+
+    def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        only = params.context.only
+        if only is not None and not any(types.CodeActionKind.QuickFix.value.startswith(kind) for kind in only):
+            return []
+        document = self.document(params.text_document.uri)
+        if document is None:
+            return []
+        linted = self.current(document)
+        uri = params.text_document.uri
+        actions: list[types.CodeAction] = []
+        json_document = document.language_id == "json" or document.path.endswith(".json")
+        for entry in self.entries_at(linted, params.range, params.context.diagnostics):
+            finding = entry.finding
+            if finding.fixable and finding.fix is not None:  # what `podlint fix` applies
+                actions.append(types.CodeAction(
+                    title=finding.fix.description, kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[entry.diagnostic], is_preferred=True,
+                    edit=types.WorkspaceEdit(changes={uri: self.text_edits(linted.lines, finding.fix.edits)})))
+            # JSON has no comments; a comment inside a multi-line string would change the value.
+            if json_document or finding.rule in _NOT_DISABLEABLE or entry.start.line >= len(linted.lines):
+                continue
+            edit = disable_edit(linted.lines[entry.start.line], entry.start.line, finding.rule)
+            if not same_data(linted.text, apply_edits(linted.lines, [edit])):
+                continue
+            actions.append(types.CodeAction(
+                title=f"Disable {finding.rule} on this line", kind=types.CodeActionKind.QuickFix,
+                diagnostics=[entry.diagnostic],
+                edit=types.WorkspaceEdit(changes={uri: self.text_edits(linted.lines, [edit])})))
+        return actions
+
+    def hover(self, params: types.HoverParams) -> types.Hover | None:
+        document = self.document(params.text_document.uri)
+        if document is None:
+            return None
+        linted = self.current(document)
+        here = types.Range(params.position, params.position)
+        entries = self.entries_at(linted, here)
+        if not entries:
+            return None
+        catalogue = load_catalogue()
+        text = "\n\n---\n\n".join(hover_text(e.finding, catalogue.get(e.finding.rule)) for e in entries)
+        return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text), entries[0].diagnostic.range)
+
+
+def create_server() -> PodlintServer:
+    server = PodlintServer()
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: PodlintServer, params: types.InitializedParams) -> None:
+        """Ask the client to tell us when a configuration file changes on disk."""
+        watched = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
+        if watched and watched.dynamic_registration:
+            watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in sorted(CONFIG_FILES)]
+            ls.client_register_capability(types.RegistrationParams([types.Registration(
+                "podlint-config", types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                types.DidChangeWatchedFilesRegistrationOptions(watchers))]))
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: PodlintServer, params: None) -> None:
+        ls.shut_down = True
+        for uri in list(ls.pending):
+            ls.cancel_pending(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: PodlintServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.publish(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: PodlintServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: PodlintServer, params: types.DidSaveTextDocumentParams) -> None:
+        path = to_fs_path(params.text_document.uri)
+        if path is not None and Path(path).name in CONFIG_FILES:
+            ls.reload()
+        else:
+            ls.publish(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: PodlintServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.forget(params.text_document.uri)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: PodlintServer, params: types.DidChangeWatchedFilesParams) -> None:
+        if any(Path(to_fs_path(change.uri) or change.uri).name in CONFIG_FILES for change in params.changes):
+            ls.reload()
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    def code_action(ls: PodlintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        return ls.code_actions(params)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: PodlintServer, params: types.HoverParams) -> types.Hover | None:
+        return ls.hover(params)
+
+    return server
+
+
+def serve() -> int:
+    """Serve on standard input and output until the client says exit: 0 after a shutdown request, else 1."""
+    server = create_server()
+    server.start_io()
+    return 0 if server.shut_down else 1
