@@ -93,7 +93,7 @@ def verdict(api_version: str, kind: str, served: Served) -> Verdict | None:
     removal = REMOVALS.get((api_version, kind))
     if removal is not None and target >= removal[0]:
         return Verdict(REMOVED, f"{what} was removed in Kubernetes {format_version(removal[0])} "
-                                f"(target {format_version(target)}): use {removal[1]}")
+                                f"(target {format_version(target)}): {_use(removal[1])}")
     if target not in served.serving:
         older = [v for v in served.serving if v < target]
         if older:
@@ -108,13 +108,17 @@ def verdict(api_version: str, kind: str, served: Served) -> Verdict | None:
     deprecation = DEPRECATIONS.get((api_version, kind))
     if deprecation is not None and target >= deprecation[0]:
         return Verdict(DEPRECATED, f"{what} is deprecated since Kubernetes {format_version(deprecation[0])}"
-                                   f"{_until(served)}: use {deprecation[1]}")
+                                   f"{_until(served)}: {_use(deprecation[1])}")
     version = api_version.rpartition("/")[2]
     stable = [s for s in served.siblings if not _PRERELEASE.match(s.rpartition("/")[2])]
     if _PRERELEASE.match(version) and stable:
         return Verdict(DEPRECATED, f"{what} is a pre-release version{_until(served)}; "
                                    f"the stable {stable[0]} serves {kind}: use it")
     return None
+
+
+def _use(replacement: str) -> str:
+    return replacement if replacement.startswith("no replacement") else f"use {replacement}"
 
 
 def _next_minor(version: Version) -> Version:
