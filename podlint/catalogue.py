@@ -7,6 +7,7 @@ editor hovers) reads rules from here, so the documentation cannot drift from beh
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -39,10 +40,11 @@ class Rule:
     references: tuple[str, ...] = ()
     fixable: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    url: str = ""  # where a custom rule or admission policy is documented (built-in rules: DOCS_URL)
 
     @property
     def help_uri(self) -> str:
-        return DOCS_URL.format(id=self.id)
+        return self.url or DOCS_URL.format(id=self.id)
 
 
 def data_dir(name: str) -> Path:
@@ -85,5 +87,19 @@ def load_catalogue() -> dict[str, Rule]:
         rule = _rule_from(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader), path.name)
         if rule.id != path.stem:
             raise CatalogueError(f"{path.name}: id {rule.id!r} does not match the file name")
+        rules[rule.id] = rule
+    return rules
+
+
+def with_rules(extra: Iterable[Rule]) -> dict[str, Rule]:
+    """The catalogue of a run: the built-in rules plus its own (custom rules, admission policies).
+
+    `load_catalogue()` stays the built-in catalogue; a run's extended one is what its `Linter`,
+    `podlint rules`/`explain` and the reports' rule metadata read. Ids never shadow each other.
+    """
+    rules = dict(load_catalogue())
+    for rule in extra:
+        if rule.id in rules:
+            raise CatalogueError(f"rule id {rule.id!r} is defined twice")
         rules[rule.id] = rule
     return rules

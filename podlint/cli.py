@@ -12,6 +12,7 @@ import typer
 from podlint import __version__
 
 if TYPE_CHECKING:
+    from podlint.catalogue import Rule
     from podlint.fix import FixRun
 
 app = typer.Typer(
@@ -64,6 +65,9 @@ def lint(
     schema_dir: Annotated[list[Path] | None, typer.Option(
         "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
         "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")] = None,
+    policy: Annotated[list[Path] | None, typer.Option(
+        "--policy", help="ValidatingAdmissionPolicy files or folders (with their bindings) to check the "
+        "manifests against, offline (repeatable).")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
     fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes first (as `podlint fix`), "
                                       "then report what remains.")] = False,
@@ -82,7 +86,7 @@ def lint(
     try:
         outputs = plan_outputs(output_formats, output)
         settings = settle(config, fail_on=fail_on, kubernetes_version=kubernetes_version, profile=profile,
-                          debug=debug, schema_dirs=schema_dir)
+                          debug=debug, schema_dirs=schema_dir, policies=policy)
         known = baselines.load(baseline) if baseline is not None else None
     except (ValueError, ConfigError, baselines.BaselineError) as exc:
         raise _usage_error(str(exc)) from None
@@ -91,19 +95,23 @@ def lint(
     if fix:
         from podlint.fix import FixingLinter, fix_sources
 
-        fixed = fix_sources(sources, FixingLinter(settings.options, _fixable_rules(select), write=not diff))
+        fixing = FixingLinter(settings.options, _fixable_rules(select), write=not diff)
+        fixed = fix_sources(sources, fixing)
         _print_fixes(fixed, diff, quiet)
         run = fixed.run
+        catalogue = fixing.catalogue
     elif diff or select is not None:
         raise _usage_error("--diff and --select go with --fix (or use `podlint fix`)")
     else:
-        run = lint_sources(sources, Linter(settings.options))
+        linter = Linter(settings.options)
+        run = lint_sources(sources, linter)
+        catalogue = linter.catalogue  # with the custom rules and policies, for SARIF's rule metadata
     if write_baseline is not None:
         baselines.write(run.findings, write_baseline)
     if known is not None:
         run.restrict(baselines.new_findings(run.findings, known))
     exit_code = fixed.exit_code(settings.fail_on) if fixed is not None else run.exit_code(settings.fail_on)
-    report = Report(run.findings, run.summary, exit_code)  # exit code before rendering: SARIF records it
+    report = Report(run.findings, run.summary, exit_code, catalogue=catalogue)  # exit code first: SARIF records it
     for target in outputs:
         if target.file is None and diff:  # with --diff, standard output is the diff
             continue
@@ -209,12 +217,32 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-@app.command("rules")
-def rules_command() -> None:
-    """List the rule catalogue."""
-    from podlint.catalogue import load_catalogue
+_CONFIG_OPTION = typer.Option("--config", "-c", help="Configuration file whose custom rules to include.")
+_POLICY_OPTION = typer.Option("--policy", help="ValidatingAdmissionPolicy files or folders to include.")
 
-    catalogue = load_catalogue()
+
+def _run_catalogue(config: Path | None, policy: list[Path] | None) -> dict[str, Rule]:
+    """The built-in rules plus the custom rules and admission policies the configuration (and --policy) add."""
+    from podlint.config import ConfigError, settle
+
+    try:
+        policies = settle(config, policies=policy).options.policies
+    except ConfigError as exc:
+        raise _usage_error(str(exc)) from None
+    if policies is None:
+        from podlint.catalogue import load_catalogue
+
+        return load_catalogue()
+    return policies.catalogue()
+
+
+@app.command("rules")
+def rules_command(
+    config: Annotated[Path | None, _CONFIG_OPTION] = None,
+    policy: Annotated[list[Path] | None, _POLICY_OPTION] = None,
+) -> None:
+    """List the rule catalogue (with the configuration's custom rules and admission policies)."""
+    catalogue = _run_catalogue(config, policy)
     width = max(len(rule_id) for rule_id in catalogue)
     for rule in catalogue.values():
         fix = " (fixable)" if rule.fixable else ""
@@ -222,13 +250,15 @@ def rules_command() -> None:
 
 
 @app.command()
-def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, as `podlint rules` lists them.")]) -> None:
+def explain(
+    rule_id: Annotated[str, typer.Argument(help="A rule id, as `podlint rules` lists them.")],
+    config: Annotated[Path | None, _CONFIG_OPTION] = None,
+    policy: Annotated[list[Path] | None, _POLICY_OPTION] = None,
+) -> None:
     """Explain a rule: what it finds, why it matters, how to fix it, with examples."""
     import difflib
 
-    from podlint.catalogue import load_catalogue
-
-    catalogue = load_catalogue()
+    catalogue = _run_catalogue(config, policy)
     rule = catalogue.get(rule_id)
     if rule is None:
         close = difflib.get_close_matches(rule_id, list(catalogue), n=1)

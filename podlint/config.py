@@ -16,13 +16,17 @@ from podlint.catalogue import PROFILES, Rule
 from podlint.engine import Options
 from podlint.findings import FieldPath, Severity
 from podlint.parse import Document, parse_text
+from podlint.policies import Located, Policies, PolicyError, add_custom_rules, add_policy_files
 from podlint.ruleset import Override, RuleSetting
 from podlint.versions import Version, parse_version
 
 CONFIG_NAMES = (".podlint.yaml", ".podlint.yml")
 FAIL_ON = ("error", "warning", "info", "never")
 SEVERITIES = ("error", "warning", "info")
-TOP_LEVEL_KEYS = ("kubernetes-version", "fail-on", "exclude", "profile", "rules", "overrides", "schema-dirs")
+TOP_LEVEL_KEYS = ("kubernetes-version", "fail-on", "exclude", "profile", "rules", "overrides", "custom-rules",
+                  "policies", "schema-dirs")
+# Read before the other keys: they add rule ids that `rules` and `overrides` may name.
+EXTENSION_KEYS = ("policies", "custom-rules")
 
 
 class ConfigError(Exception):
@@ -40,6 +44,7 @@ class Config:
     rules: dict[str, RuleSetting] = field(default_factory=dict)
     overrides: list[Override] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
+    policies: Policies = field(default_factory=Policies)  # custom rules and admission policies
 
 
 def find_config(start: Path) -> Path | None:
@@ -61,11 +66,12 @@ class _Reader:
     """Validates the parsed config, pointing every error at its position."""
 
     def __init__(self, name: str, document: Document | None, catalogue: dict[str, Rule],
-                 base: Path | None = None) -> None:
+                 policies: Policies | None = None, base_dir: Path | None = None) -> None:
         self.name = name
         self.document = document
         self.catalogue = catalogue
-        self.base = base or Path()
+        self.policies = policies if policies is not None else Policies()
+        self.base_dir = base_dir or Path.cwd()
 
     def fail(self, path: FieldPath, message: str, anchor: str = "key") -> ConfigError:
         if self.document is None:
@@ -83,11 +89,16 @@ class _Reader:
             data = {}
         if not isinstance(data, dict):
             raise self.fail((), "the configuration must be a mapping of keys")
-        config = Config(source=self.name, raw=data)
+        config = Config(source=self.name, raw=data, policies=self.policies)
+        for key in EXTENSION_KEYS:
+            if key in data:
+                self.extensions(key, data[key])
         for key, value in data.items():
             path = (key,)
             if key not in TOP_LEVEL_KEYS:
                 raise self.unknown(path, key, TOP_LEVEL_KEYS, "key")
+            if key in EXTENSION_KEYS:
+                continue
             if key == "kubernetes-version":
                 try:
                     config.kubernetes_version = parse_version(str(value))
@@ -106,6 +117,22 @@ class _Reader:
             elif key == "overrides":
                 config.overrides = self.overrides(path, value)
         return config
+
+    def extensions(self, key: str, value: Any) -> None:
+        """`custom-rules` and `policies`: loaded now, so that a broken one fails before any file is linted."""
+        where = Located(self.name, self.document, (key,))
+        try:
+            if key == "custom-rules":
+                add_custom_rules(self.policies, value, where, self.base_dir)
+            else:
+                paths = [value] if isinstance(value, str) else value
+                if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
+                    raise self.fail((key,), "expected a list of files or folders of ValidatingAdmissionPolicies",
+                                    "value")
+                add_policy_files(self.policies, [self.base_dir / path for path in paths], f"{self.name}: policies")
+        except PolicyError as exc:
+            raise ConfigError(str(exc)) from None
+        self.catalogue = {**self.catalogue, **{entry.rule.id: entry.rule for entry in self.policies.rules}}
 
     def choice(self, path: FieldPath, value: Any, choices: tuple[str, ...]) -> str:
         if not isinstance(value, str) or value not in choices:
@@ -126,7 +153,7 @@ class _Reader:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise self.fail(path, "expected a list of folders", "value")
-        folders = tuple(self.base / item for item in value)
+        folders = tuple(self.base_dir / item for item in value)
         for index, folder in enumerate(folders):
             if not folder.is_dir():
                 raise self.fail((*path, index), f"{folder} is not a folder", "value")
@@ -203,7 +230,8 @@ class _Reader:
         return result
 
 
-def load_config(path: Path, catalogue: dict[str, Rule]) -> Config:
+def load_config(path: Path, catalogue: dict[str, Rule], policies: Policies | None = None) -> Config:
+    """Read a configuration file; its custom rules and policies join `policies` (paths relative to the file)."""
     name = str(path)
     try:
         raw = path.read_bytes()
@@ -214,13 +242,13 @@ def load_config(path: Path, catalogue: dict[str, Rule]) -> Config:
             data = tomllib.loads(raw.decode("utf-8")).get("tool", {}).get("podlint", {})
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{name}: invalid TOML: {exc}") from None
-        return _Reader(f"{name} [tool.podlint]", None, catalogue, path.parent).read(data)
+        return _Reader(f"{name} [tool.podlint]", None, catalogue, policies, path.parent).read(data)
     parsed = parse_text(raw.decode("utf-8", errors="replace"), name)
     if parsed.findings:
         first = parsed.findings[0]
         raise ConfigError(f"{name}:{first.span.line}:{first.span.column}: {first.message}")
     document = parsed.documents[0] if parsed.documents else None
-    return _Reader(name, document, catalogue, path.parent).read(document.data if document else None)
+    return _Reader(name, document, catalogue, policies, path.parent).read(document.data if document else None)
 
 
 def dump(config: Config) -> str:
@@ -250,6 +278,9 @@ def dump(config: Config) -> str:
                                                          for k, v in o.rules.items()}}
                       for o in config.overrides],
     }
+    for key in ("custom-rules", "policies"):  # as written: paths stay relative to the configuration file
+        if key in config.raw:
+            data[key] = config.raw[key]
     header = f"# from {config.source}\n" if config.source else "# no configuration file found: defaults\n"
     return header + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
@@ -266,13 +297,21 @@ class Settings:
 
 def settle(config_file: Path | None = None, *, fail_on: str | None = None, kubernetes_version: str | None = None,
            profile: str | None = None, debug: bool = False, start: Path | None = None,
-           schema_dirs: list[Path] | None = None) -> Settings:
-    """Find and read the configuration, then apply the command-line flags over it."""
-    from podlint.catalogue import load_catalogue
+           policies: list[Path] | None = None, schema_dirs: list[Path] | None = None) -> Settings:
+    """Find and read the configuration, then apply the command-line flags over it.
 
-    catalogue = load_catalogue()
+    `policies` (`--policy`) are loaded first, then the configuration's own custom rules and
+    policies: every one is checked here, before any file is linted.
+    """
+    extensions = Policies()
+    if policies:
+        try:
+            add_policy_files(extensions, policies, "--policy")
+        except PolicyError as exc:
+            raise ConfigError(str(exc)) from None
+    catalogue = extensions.catalogue()
     path = config_file if config_file is not None else find_config(start or Path.cwd())
-    config = load_config(path, catalogue) if path is not None else Config()
+    config = load_config(path, catalogue, extensions) if path is not None else Config(policies=extensions)
     if profile is not None:
         if profile not in PROFILES:
             raise ConfigError(f"--profile must be one of {', '.join(PROFILES)}, not {profile!r}")
@@ -290,6 +329,7 @@ def settle(config_file: Path | None = None, *, fail_on: str | None = None, kuber
         if not folder.is_dir():
             raise ConfigError(f"--schema-dir: {folder} is not a folder")
     options = Options(profile=config.profile, rules=config.rules, overrides=config.overrides, debug=debug,
+                      policies=config.policies if config.policies.rules or config.policies.notes else None,
                       schema_dirs=config.schema_dirs + tuple(schema_dirs or ()))
     if config.kubernetes_version is not None:
         options.kubernetes_version = config.kubernetes_version

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from podlint import suppress
 from podlint.catalogue import Rule, load_catalogue
-from podlint.checks import OBJECT_CHECKS, POD_CHECKS, Context, Problem
+from podlint.checks import OBJECT_CHECKS, POD_CHECKS, RUN_CHECKS, Context, Problem
 from podlint.findings import Finding, Severity, Span, format_path
+from podlint.inventory import Inventory
 from podlint.objects import K8sObject, objects_of
 from podlint.parse import ParseResult, parse_bytes, parse_text
 from podlint.podspec import PodSpecView
+from podlint.policies.base import Policies
 from podlint.report import Summary
 from podlint.ruleset import FileRules, Override, Ruleset, RuleSetting
 from podlint.schema import SCHEMA_RULES, SchemaValidator
@@ -33,6 +35,7 @@ class Options:
     kubernetes_version: Version = DEFAULT
     schema_dirs: tuple[Path, ...] = ()  # JSON schemas of custom resources ({kind}_{version}.json)
     debug: bool = False
+    policies: Policies | None = None  # custom rules and admission policies: more rules for this run
 
 
 @dataclass(slots=True)
@@ -60,11 +63,17 @@ class Linter:
 
     def __init__(self, options: Options | None = None) -> None:
         self.options = options or Options()
-        self.catalogue: dict[str, Rule] = load_catalogue()
+        policies = self.options.policies
+        self.catalogue: dict[str, Rule] = policies.catalogue() if policies is not None else load_catalogue()
         self.ruleset = Ruleset(self.catalogue, self.options.profile, self.options.rules, self.options.overrides)
         runnable = self.ruleset.possibly_enabled()
         self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id in runnable]
-        self.object_checks = [(rule_id, fn) for rule_id, fn in sorted(OBJECT_CHECKS.items()) if rule_id in runnable]
+        # Custom rules and admission policies run as object checks after the built-in ones,
+        # isolated the same way (an exception is an internal-error finding, not a crash).
+        extra = policies.checks() if policies is not None else []
+        self.object_checks = [(rule_id, fn) for rule_id, fn in [*sorted(OBJECT_CHECKS.items()), *extra]
+                              if rule_id in runnable]
+        self.run_checks = [(rule_id, fn) for rule_id, fn in sorted(RUN_CHECKS.items()) if rule_id in runnable]
         self._contexts: dict[int, Context] = {}
         self.schema: SchemaValidator | None = None
         if SCHEMA_RULES & runnable:
@@ -81,17 +90,34 @@ class Linter:
     def severity_of(self, rule_id: str, file: str = "") -> Severity:
         return self.ruleset.for_file(file).severity(rule_id)
 
-    def lint_bytes(self, raw: bytes, file: str) -> FileResult:
-        return self._run(parse_bytes(raw, file), file, suppress.scan(raw))
+    def notes(self) -> list[Finding]:
+        """Findings about the run's policies themselves (one skipped offline), as their file's rules say."""
+        notes = []
+        for note in self.options.policies.notes if self.options.policies is not None else []:
+            rules = self.ruleset.for_file(note.file)
+            if note.rule in rules.enabled:
+                notes.append(replace(note, severity=rules.severity(note.rule)))
+        return notes
+
+    def lint_bytes(self, raw: bytes, file: str, inventory: Inventory | None = None) -> FileResult:
+        return self._run(parse_bytes(raw, file), file, suppress.scan(raw), inventory, raw)
 
     def lint_text(self, text: str, file: str) -> FileResult:
-        """Lint unsaved text (the editor); suppressions are applied here, as there is no run."""
-        result = self._run(parse_text(text, file), file, suppress.scan(text.encode("utf-8", "replace")))
+        """Lint unsaved text (the editor) as a run of its own: cross-object rules see its objects
+        together, and suppressions are applied here."""
+        raw = text.encode("utf-8", "replace")
+        inventory = Inventory() if self.run_checks else None
+        result = self._run(parse_text(text, file), file, suppress.scan(raw), inventory, raw)
+        if inventory is not None:
+            cross, crashed = self.lint_run(inventory)
+            result.findings.extend(cross)
+            result.internal_error |= crashed
         result.findings = self.suppressed(result.findings, result.suppressions, file, result.read_failed)
         result.findings.sort(key=Finding.sort_key)
         return result
 
-    def _run(self, parsed: ParseResult, file: str, suppressions: list[suppress.Suppression]) -> FileResult:
+    def _run(self, parsed: ParseResult, file: str, suppressions: list[suppress.Suppression],
+             inventory: Inventory | None = None, raw: bytes = b"") -> FileResult:
         rules = self.ruleset.for_file(file)
         result = FileResult(documents=len(parsed.documents), suppressions=suppressions)
         for finding in parsed.findings:
@@ -112,7 +138,30 @@ class Linter:
             if unreadable:  # a value that was not read as written: its schema finding is only a consequence
                 found = [f for f in found if f.rule not in SCHEMA_RULES or not _within(f.span, unreadable)]
             result.findings.extend(found)
+            if inventory is not None:
+                inventory.add(obj, raw)
         return result
+
+    def lint_run(self, inventory: Inventory) -> tuple[list[Finding], bool]:
+        """The cross-object checks over everything a run read; True if one of them crashed."""
+        findings: list[Finding] = []
+        crashed = False
+        context = self.context(self.ruleset.for_file(""))
+        for rule_id, check in self.run_checks:
+            try:
+                problems = list(check(inventory, context))
+            except Exception as exc:  # a bug in one rule must not cost the rest of the run
+                crashed = True
+                detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
+                findings.append(Finding("internal-error", self.severity_of("internal-error"),
+                                        f"rule {rule_id} failed on this run ({detail}); please report it "
+                                        "with the manifests", "<run>", Span.point(1, 1)))
+                continue
+            for obj, problem in problems:
+                rules = self.ruleset.for_file(obj.file)
+                if rule_id in rules.enabled and not _ignored_by_annotation(obj, rule_id):
+                    findings.append(self.finding(inventory.attach(obj), problem, rule_id, rules))
+        return findings, crashed
 
     def lint_object(self, obj: K8sObject, rules: FileRules, result: FileResult) -> list[Finding]:
         findings: list[Finding] = []
@@ -263,6 +312,8 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
     run = RunResult(findings, summary)
     suppressions: dict[str, tuple[list[suppress.Suppression], bool]] = {}
     linter.begin_run()
+    inventory = Inventory() if linter.run_checks else None
+    findings.extend(linter.notes())
     for item in items:
         summary.files += 1
         if isinstance(item, SourceError):
@@ -277,7 +328,7 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
                                     f"cannot read: {exc.strerror or exc}", item.name, Span.point(1, 1)))
             run.read_failed = True
             continue
-        result = linter.lint_bytes(raw, item.name)
+        result = linter.lint_bytes(raw, item.name, inventory)
         summary.documents += result.documents
         summary.objects += result.objects
         summary.custom_skipped += result.custom_skipped
@@ -290,6 +341,10 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
     summary.custom_skipped += late.custom_skipped
     findings.extend(late.findings)
     run.internal_error |= late.internal_error
+    if inventory is not None:
+        cross, crashed = linter.lint_run(inventory)
+        findings.extend(cross)
+        run.internal_error |= crashed
     run.findings = findings = _apply_suppressions(findings, suppressions, linter)
     findings.sort(key=Finding.sort_key)
     summary.count(findings)
@@ -305,3 +360,12 @@ def _apply_suppressions(findings: list[Finding], by_file: dict[str, tuple[list[s
     for file, (suppressions, read_failed) in by_file.items():
         kept.extend(linter.suppressed([f for f in findings if f.file == file], suppressions, file, read_failed))
     return kept
+
+
+def _ignored_by_annotation(obj: K8sObject, rule_id: str) -> bool:
+    """Whether the object's `podlint/ignore` annotation silences a cross-object finding on it."""
+    annotations = obj.get(("metadata", "annotations"))
+    if not isinstance(annotations, dict):
+        return False
+    ignored = suppress.annotation_rules(annotations.get(suppress.ANNOTATION))
+    return rule_id in ignored or "all" in ignored

@@ -21,6 +21,7 @@ from pathlib import Path
 from podlint.edits import lines_of
 from podlint.engine import FileResult, Linter, Options, RunResult, lint_sources
 from podlint.findings import Finding, Fix, Severity
+from podlint.inventory import Inventory
 from podlint.parse import decode
 from podlint.sources import Source, SourceError
 from podlint.suppress import Suppression
@@ -128,30 +129,37 @@ class FixingLinter(Linter):
         return (finding.fixable and finding.fix is not None and (self.rules is None or finding.rule in self.rules)
                 and not any(suppression.covers(finding) for suppression in suppressions))
 
-    def lint_bytes(self, raw: bytes, file: str) -> FileResult:
+    def lint_bytes(self, raw: bytes, file: str, inventory: Inventory | None = None) -> FileResult:
+        result, linted = self._fix_file(raw, file)
+        if inventory is not None:
+            inventory.add_source(linted, file)  # cross-object rules see the file as it now is
+        return result
+
+    def _fix_file(self, raw: bytes, file: str) -> tuple[FileResult, bytes]:
+        """The file's findings after its fixes, and the bytes they were found in."""
         result = super().lint_bytes(raw, file)
         if result.read_failed or not any(self.wanted(finding, result.suppressions) for finding in result.findings):
-            return result  # a file that does not read cleanly is never written
+            return result, raw  # a file that does not read cleanly is never written
         text, _ = decode(raw, file)
         if text is None:  # pragma: no cover - read_failed covers undecodable bytes
-            return result
+            return result, raw
         change, fixed_result = self.fix_text(text, file, result)
         self.files.append(change)
         if change.error is not None or not change.fixed:
-            return result
+            return result, raw
         path = self.paths.get(file)
         if self.write and path is None:
             change.error = "standard input cannot be rewritten: use --diff"
-            return result
+            return result, raw
         if self.write and path is not None:
             bom, codec = _encoding(raw)
             try:
                 _write(path, bom + change.after.encode(codec))
             except OSError as exc:
                 change.error = f"cannot write: {exc.strerror or exc}"
-                return result
+                return result, raw
             change.written = True
-        return fixed_result
+        return fixed_result, change.after.encode("utf-8")
 
     def fix_text(self, text: str, file: str, result: FileResult) -> tuple[FileFix, FileResult]:
         """Fix to a fixed point; each distinct fix is applied once, so a fix that does not hold cannot loop."""

@@ -216,10 +216,18 @@ class PodlintServer(LanguageServer):
             return known
         linted = self.linted[key] = Linted(document.version, text, split_lines(text), [])
         if document.path and is_manifest(document.language_id, document.path, text):
-            catalogue = load_catalogue()
+            catalogue = self.catalogue_for(Path(document.path))
             linted.entries = [self.entry(finding, linted.lines, catalogue.get(finding.rule))
                               for finding in self.lint(Path(document.path), text)]
         return linted
+
+    def catalogue_for(self, path: Path) -> dict[str, Rule]:
+        """The catalogue of the file's configuration: the built-in rules plus its custom rules and policies."""
+        try:
+            return self.setup_for(path).linter.catalogue
+        except Exception:  # as in lint(): a bug must cost one hover's text, never the server
+            log.exception("reading the configuration of %s failed", path)
+            return load_catalogue()
 
     def lint(self, path: Path, text: str) -> list[Finding]:
         try:
@@ -347,7 +355,7 @@ class PodlintServer(LanguageServer):
         entries = self.entries_at(linted, here)
         if not entries:
             return None
-        catalogue = load_catalogue()
+        catalogue = self.catalogue_for(Path(document.path)) if document.path else load_catalogue()
         text = "\n\n---\n\n".join(hover_text(e.finding, catalogue.get(e.finding.rule)) for e in entries)
         return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text), entries[0].diagnostic.range)
 

@@ -18,7 +18,7 @@ from podlint.findings import Finding, Severity, Span
 ANNOTATION = "podlint/ignore"
 UNUSED_RULE = "unused-suppression"
 _DIRECTIVE = re.compile(
-    rb"(?:^|\s)#\s*podlint:\s*(disable-next-line|disable-file|disable)\s*=\s*([A-Za-z0-9_,\s-]*?)\s*(?:--.*|#.*)?$")
+    rb"(?:^|\s)#\s*podlint:\s*(disable-next-line|disable-file|disable)\s*=\s*([A-Za-z0-9_.,\s-]*?)\s*(?:--.*|#.*)?$")
 
 
 @dataclass(slots=True)

@@ -3,17 +3,21 @@
 fail*.yaml must carry at least one marker for its folder's rule; pass*.yaml must carry none.
 Adding a rule means adding a folder of fixtures; this one test runs them all. Each folder is
 linted with the default profile plus its own rule, so `strict` rules are tested the same way.
+Each fixture is a run of its own (cross-object rules see its objects together); a line
+`# podlint-test: kubernetes-version 1.31` lints it for that target version.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import pytest
 
 from podlint.engine import Linter, Options
 from podlint.ruleset import RuleSetting
+from podlint.versions import DEFAULT, Version, parse_version
 from tests.conftest import TESTS, expectations
 
 FIXTURES = sorted(p for p in (TESTS / "rules").glob("*/*.yaml") if not p.name.endswith(".fixed.yaml"))
@@ -23,16 +27,21 @@ def _id(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
+VERSION = re.compile(r"^# podlint-test: kubernetes-version (\S+)$", re.MULTILINE)
+
+
 @functools.cache
-def linter_for(rule_id: str) -> Linter:
-    return Linter(Options(rules={rule_id: RuleSetting(enabled=True)}))
+def linter_for(rule_id: str, version: Version = DEFAULT) -> Linter:
+    return Linter(Options(rules={rule_id: RuleSetting(enabled=True)}, kubernetes_version=version))
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=_id)
 def test_fixture_findings_match_markers(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     expected = expectations(text)
-    result = linter_for(path.parent.name).lint_text(text, path.name)
+    version = VERSION.search(text)
+    target = parse_version(version.group(1)) if version else DEFAULT
+    result = linter_for(path.parent.name, target).lint_text(text, path.name)
     found = {(f.rule, f.span.line, f.span.column) for f in result.findings}
     assert found == expected, "\n".join(f"{f.span.line}:{f.span.column} {f.rule} {f.message}"
                                         for f in result.findings)

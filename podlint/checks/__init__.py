@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from podlint.findings import FieldPath, Fix
+from podlint.inventory import Inventory
 from podlint.objects import K8sObject
 from podlint.parse import Anchor
 from podlint.podspec import PodSpecView
@@ -39,9 +40,12 @@ class Context:
 
 PodCheck = Callable[[PodSpecView, Context], Iterable[Problem]]
 ObjectCheck = Callable[[K8sObject, Context], Iterable[Problem]]
+# A cross-object check sees what the run kept of all its inputs and names the object at fault.
+RunCheck = Callable[[Inventory, Context], Iterable[tuple[K8sObject, Problem]]]
 
 POD_CHECKS: dict[str, PodCheck] = {}
 OBJECT_CHECKS: dict[str, ObjectCheck] = {}
+RUN_CHECKS: dict[str, RunCheck] = {}
 
 F = TypeVar("F")
 
@@ -66,8 +70,13 @@ def object_check(rule_id: str) -> Callable[[ObjectCheck], ObjectCheck]:
     return _register(OBJECT_CHECKS, rule_id)
 
 
+def run_check(rule_id: str) -> Callable[[RunCheck], RunCheck]:
+    """Register a check that runs once per run, over the objects of every input together."""
+    return _register(RUN_CHECKS, rule_id)
+
+
 def registered_ids() -> set[str]:
-    return set(POD_CHECKS) | set(OBJECT_CHECKS)
+    return set(POD_CHECKS) | set(OBJECT_CHECKS) | set(RUN_CHECKS)
 
 
 # Fill the registries (the modules register on import).
@@ -75,10 +84,25 @@ from podlint.checks import (  # noqa: E402
     commands,
     containers,
     controllers,
+    crossobject,
+    deprecations,
+    env,
     hardening,
+    image_pulls,
     images,
+    jobs,
+    labels,
+    lifecycle,
+    names,
     networking,
+    ports,
+    probes,
+    quantities,
     resources,
+    volumes,
+    workloads,
 )
 
-__all__ = ["commands", "containers", "controllers", "hardening", "images", "networking", "resources"]
+__all__ = ["commands", "containers", "controllers", "crossobject", "deprecations", "env", "hardening", "image_pulls",
+           "images", "jobs", "labels", "lifecycle", "names", "networking", "ports", "probes", "quantities", "resources",
+           "volumes", "workloads"]

@@ -71,7 +71,8 @@ def selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
         if not isinstance(expression, dict):
             continue
         key, operator = str(expression.get("key")), expression.get("operator")
-        values = [str(v) for v in expression.get("values") or []]
+        raw_values = expression.get("values")
+        values = [str(v) for v in raw_values] if isinstance(raw_values, list) else []
         present = key in labels
         if operator == "In" and not (present and str(labels[key]) in values):
             return False

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from podlint.catalogue import Rule
 from podlint.findings import Finding, Severity
 
 
@@ -38,6 +39,9 @@ class Report:
     # What CI formats (SARIF, GitHub, GitLab) make file paths relative to; None: the git
     # top-level of the linted files, else the current directory (see report/locations.py).
     root: Path | None = None
+    # The run's catalogue (built-in rules plus custom rules and admission policies), for reports
+    # that describe rules (SARIF); None: the built-in catalogue.
+    catalogue: dict[str, Rule] | None = None
 
 
 Formatter = Callable[[Report, bool], str]

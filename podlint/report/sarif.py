@@ -38,7 +38,7 @@ def render(report: Report, colour: bool) -> str:
 
 
 def sarif_log(report: Report) -> om.SarifLog:
-    catalogue = load_catalogue()
+    catalogue = report.catalogue if report.catalogue is not None else load_catalogue()  # custom rules too
     rules = list(catalogue.values())
     for finding in report.findings:
         # Every rule id should have a catalogue entry; describe a stray one rather than fail.

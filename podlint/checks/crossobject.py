@@ -1,0 +1,223 @@
+"""Mistakes that only show when the objects of a run are looked at together.
+
+The inputs are rarely the whole cluster, so each check judges only what the inputs can
+settle: a selector is said to match nothing only where the inputs show every pod template of
+its namespace (some workload there, and no custom resource whose operator could make pods).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from podlint.checks import Context, Problem, run_check
+from podlint.checks.controllers import selector_matches
+from podlint.checks.fields import as_dict, items, unrendered
+from podlint.findings import FieldPath
+from podlint.inventory import GENERATED_LABELS, WORKLOAD_KINDS, Inventory, pod_labels
+from podlint.objects import K8sObject
+from podlint.podspec import PodSpecView, Role
+from podlint.validation import port_name
+
+# Objects Kubernetes makes in every namespace by itself.
+IMPLICIT_OBJECTS = frozenset({("ConfigMap", "kube-root-ca.crt"), ("ServiceAccount", "default")})
+SERVICE = frozenset({"Service"})
+SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
+
+
+def _selected(inventory: Inventory, near: K8sObject, selector: dict[str, Any]) -> list[K8sObject]:
+    """The workloads of the folder and namespace of `near` whose pods a LabelSelector selects."""
+    found = []
+    for workload in inventory.near(near, WORKLOAD_KINDS):
+        labels = pod_labels(workload)
+        if labels is not None and selector_matches(_known_part(selector, workload), labels):
+            found.append(workload)
+    return found
+
+
+def _known_part(selector: dict[str, Any], workload: K8sObject) -> dict[str, Any]:
+    """The selector without requirements on labels the controller adds with values unknown here."""
+    generated = GENERATED_LABELS.get(workload.kind, frozenset())
+    return {
+        "matchLabels": {k: v for k, v in as_dict(selector.get("matchLabels")).items() if k not in generated},
+        "matchExpressions": [e for _, e in items(selector.get("matchExpressions"))
+                             if isinstance(e.get("key"), str) and e["key"] not in generated
+                             and isinstance(e.get("values") or [], list)],
+    }
+
+
+def _describe(selector: dict[str, Any]) -> str:
+    parts = [f"{key}={value}" for key, value in as_dict(selector.get("matchLabels")).items()]
+    parts += [f"{e.get('key')} {e.get('operator')} {e.get('values') or ''}".strip()
+              for _, e in items(selector.get("matchExpressions"))]
+    return ", ".join(parts)
+
+
+def _service_selector(service: K8sObject) -> dict[str, Any] | None:
+    selector = service.get(("spec", "selector"))
+    if not isinstance(selector, dict) or not selector or service.get(("spec", "type")) == "ExternalName":
+        return None
+    if any(unrendered(key) or unrendered(value) for key, value in selector.items()):
+        return None
+    return {"matchLabels": selector}
+
+
+@run_check("service-selects-nothing")
+def service_selects_nothing(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
+    for service in inventory.of_kind("Service"):
+        selector = _service_selector(service)
+        if selector is None or not inventory.pods_known(service):
+            continue
+        if not _selected(inventory, service, selector):
+            yield service, Problem(("spec", "selector"),
+                                   f"Service selector ({_describe(selector)}) matches the pods of no workload in "
+                                   "the inputs: the Service has no endpoints and every connection to it fails")
+
+
+def _exposes(workload: K8sObject, name: str, protocol: str) -> bool:
+    pod = PodSpecView.of(workload)
+    if pod is None:
+        return True  # nothing known about its ports
+    for container in pod.containers():
+        if container.role not in (Role.APP, Role.SIDECAR):
+            continue
+        for _, port in items(container.data.get("ports")):
+            if port.get("name") == name and (port.get("protocol") or "TCP") == protocol:
+                return True
+    return False
+
+
+@run_check("service-target-port-not-found")
+def service_target_port_not_found(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
+    for service in inventory.of_kind("Service"):
+        selector = _service_selector(service)
+        if selector is None or not inventory.pods_known(service):
+            continue
+        selected = _selected(inventory, service, selector)
+        if not selected:
+            continue  # service-selects-nothing says it
+        for index, port in items(service.get(("spec", "ports"))):
+            target = port.get("targetPort")
+            if not isinstance(target, str) or port_name(target) or unrendered(target):
+                continue  # a number, or not a port name at all (a placeholder such as PORT)
+            protocol = port.get("protocol") or "TCP"
+            missing = [w for w in selected if not _exposes(w, target, protocol)]
+            if missing:
+                names = ", ".join(f"{w.kind}/{w.name}" for w in missing)
+                yield service, Problem(("spec", "ports", index, "targetPort"),
+                                       f"targetPort {target!r} ({protocol}) is not a port name of the pods of "
+                                       f"{names}: those pods get no endpoint for this port", anchor="value")
+
+
+def _references(pod: PodSpecView) -> Iterator[tuple[str, Any, FieldPath]]:
+    """(kind, name, path) of every ConfigMap, Secret, PVC and ServiceAccount a pod needs (optional ones left out)."""
+    for index, volume in items(pod.data.get("volumes")):
+        for source, kind, key in (("configMap", "ConfigMap", "name"), ("secret", "Secret", "secretName"),
+                                  ("persistentVolumeClaim", "PersistentVolumeClaim", "claimName")):
+            ref = as_dict(volume.get(source))
+            if ref and ref.get("optional") is not True:
+                yield kind, ref.get(key), pod.child("volumes", index, source, key)
+        projected = as_dict(volume.get("projected"))
+        for number, projection in items(projected.get("sources")):
+            for source, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
+                ref = as_dict(projection.get(source))
+                if ref and ref.get("optional") is not True:
+                    yield kind, ref.get("name"), pod.child("volumes", index, "projected", "sources", number, source,
+                                                           "name")
+    for container in pod.containers():
+        for index, variable in items(container.data.get("env")):
+            value_from = as_dict(variable.get("valueFrom"))
+            for source, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                ref = as_dict(value_from.get(source))
+                if ref and ref.get("optional") is not True:
+                    yield kind, ref.get("name"), container.child("env", index, "valueFrom", source, "name")
+        for index, source_ref in items(container.data.get("envFrom")):
+            for source, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                ref = as_dict(source_ref.get(source))
+                if ref and ref.get("optional") is not True:
+                    yield kind, ref.get("name"), container.child("envFrom", index, source, "name")
+    for index, secret in items(pod.data.get("imagePullSecrets")):
+        yield "Secret", secret.get("name"), pod.child("imagePullSecrets", index, "name")
+    for field in ("serviceAccountName", "serviceAccount"):
+        if isinstance(pod.data.get(field), str):
+            yield "ServiceAccount", pod.data[field], pod.child(field)
+            break
+
+
+@run_check("reference-not-found")
+def reference_not_found(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
+    for workload in inventory.workloads():
+        pod = PodSpecView.of(workload)
+        if pod is None:
+            continue
+        namespace = workload.namespace
+        # Judged only where the workload's folder defines objects of the kind (so it is meant to be
+        # complete) and no operator works (operators create secrets and config maps).
+        judged = not inventory.operator_managed(workload)
+        for kind, name, path in _references(pod):
+            if not isinstance(name, str) or not name or unrendered(name) or (kind, name) in IMPLICIT_OBJECTS:
+                continue
+            if judged and inventory.folder_has(workload, {kind}) and not inventory.defines(kind, namespace, name):
+                yield workload, Problem(path, f"{kind} {name!r} is defined nowhere in the inputs (which define "
+                                        f"other {kind}s): if it does not exist in the cluster, the pod does not "
+                                        "start", anchor="value")
+
+
+@run_check("hpa-target-not-found")
+def hpa_target_not_found(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
+    for hpa in inventory.of_kind("HorizontalPodAutoscaler"):
+        target = as_dict(hpa.get(("spec", "scaleTargetRef")))
+        kind, name = target.get("kind"), target.get("name")
+        if not isinstance(kind, str) or kind not in SCALABLE_KINDS or not isinstance(name, str) or unrendered(name):
+            continue
+        if inventory.folder_has(hpa, {kind}) and not inventory.defines(kind, hpa.namespace, name):
+            yield hpa, Problem(("spec", "scaleTargetRef", "name"),
+                               f"scaleTargetRef {kind}/{name} is not among the inputs (which define other "
+                               f"{kind}s): the autoscaler scales nothing", anchor="value")
+
+
+def _label_selector_problem(inventory: Inventory, obj: K8sObject, path: FieldPath, what: str) -> Problem | None:
+    selector = obj.get(path)
+    if not isinstance(selector, dict) or _is_empty(selector) or not inventory.pods_known(obj):
+        return None  # an empty selector selects every pod of the namespace
+    if any(unrendered(v) for v in as_dict(selector.get("matchLabels")).values()):
+        return None
+    if _selected(inventory, obj, selector):
+        return None
+    return Problem(path, f"{what} ({_describe(selector)}) matches the pods of no workload in the inputs")
+
+
+def _is_empty(selector: dict[str, Any]) -> bool:
+    return not selector.get("matchLabels") and not selector.get("matchExpressions")
+
+
+def _selecting_nothing(inventory: Inventory, kind: str, field: str, effect: str) -> Iterator[tuple[K8sObject, Problem]]:
+    for obj in inventory.of_kind(kind):
+        problem = _label_selector_problem(inventory, obj, ("spec", field), f"{kind} {field}")
+        if problem is not None:
+            yield obj, Problem(problem.path, f"{problem.message}: {effect}")
+
+
+@run_check("pdb-selects-nothing")
+def pdb_selects_nothing(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
+    return _selecting_nothing(inventory, "PodDisruptionBudget", "selector", "it protects nothing during node drains")
+
+
+@run_check("network-policy-selects-nothing")
+def network_policy_selects_nothing(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
+    return _selecting_nothing(inventory, "NetworkPolicy", "podSelector", "the policy isolates nothing")
+
+
+@run_check("statefulset-service-not-headless")
+def statefulset_service_not_headless(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
+    for statefulset in inventory.of_kind("StatefulSet"):
+        name = statefulset.get(("spec", "serviceName"))
+        if not isinstance(name, str) or not name:
+            continue
+        # The governing Service of the same folder (another folder's same-named Service is another app's).
+        services = [s for s in inventory.near(statefulset, SERVICE) if s.name == name]
+        if not services or any(s.get(("spec", "clusterIP")) == "None" for s in services):
+            continue
+        yield statefulset, Problem(("spec", "serviceName"),
+                                   f"serviceName {name!r} names a Service that is not headless (clusterIP: None): "
+                                   "the pods get no stable DNS names (<pod>.<service>)", anchor="value")
