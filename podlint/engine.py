@@ -15,6 +15,7 @@ from podlint.findings import Finding, Severity, Span, format_path
 from podlint.inventory import Inventory
 from podlint.objects import K8sObject, objects_of
 from podlint.parse import ParseResult, parse_bytes, parse_text
+from podlint.patches import is_patch_file
 from podlint.podspec import PodSpecView
 from podlint.policies.base import Policies
 from podlint.report import Summary
@@ -66,6 +67,7 @@ class Linter:
         policies = self.options.policies
         self.catalogue: dict[str, Rule] = policies.catalogue() if policies is not None else load_catalogue()
         self.ruleset = Ruleset(self.catalogue, self.options.profile, self.options.rules, self.options.overrides)
+        self.patch_skipped = frozenset(rule.id for rule in self.catalogue.values() if rule.skip_on_patches)
         runnable = self.ruleset.possibly_enabled()
         self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id in runnable]
         # Custom rules and admission policies run as object checks after the built-in ones,
@@ -166,13 +168,14 @@ class Linter:
     def lint_object(self, obj: K8sObject, rules: FileRules, result: FileResult) -> list[Finding]:
         findings: list[Finding] = []
         context = self.context(rules)
+        enabled = rules.enabled - self.patch_skipped if is_patch_file(obj.file) else rules.enabled
         for rule_id, object_fn in self.object_checks:
-            if rule_id in rules.enabled:
+            if rule_id in enabled:
                 self._collect(rule_id, obj, object_fn, obj, context, findings, result)
         pod = PodSpecView.of(obj)
         if pod is not None:
             for rule_id, pod_fn in self.pod_checks:
-                if rule_id in rules.enabled:
+                if rule_id in enabled:
                     self._collect(rule_id, obj, pod_fn, pod, context, findings, result)
         if self.schema is not None and SCHEMA_RULES & rules.enabled:
             flagged = {finding.path for finding in findings}

@@ -14,6 +14,7 @@ its name contains `patch` or it lies under an `overlays/` folder.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,14 @@ def is_directive(key: str) -> bool:
     return key.startswith(DIRECTIVE_PREFIXES)
 
 
+# `patch.yaml`, `job-patch.yaml`, `patches_prod.yml`, `replicaPatch.yaml`; not `dispatcher.yaml`.
+_PATCH_NAME = re.compile(r"(?:^|[-_.])[Pp]atch(?:es)?(?:[-_.]|$)|[a-z0-9]Patch")
+
+
+@functools.lru_cache(maxsize=1024)
 def is_patch_file(name: str) -> bool:
     path = Path(name)
-    if "patch" in path.name.lower() or "overlays" in path.parent.parts:
+    if _PATCH_NAME.search(path.stem) or "overlays" in path.parent.parts:
         return True
     return path.name in _listed_patches(str(path.parent))
 
