@@ -66,6 +66,9 @@ def lint(
         "searched from the current folder up to the repository root).")] = None,
     baseline: Annotated[Path | None, typer.Option(help="Report only findings not recorded in this baseline.")] = None,
     write_baseline: Annotated[Path | None, typer.Option(help="Record the findings of this run as a baseline.")] = None,
+    schema_dir: Annotated[list[Path] | None, typer.Option(
+        "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
+        "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")] = None,
     policy: Annotated[list[Path] | None, typer.Option(
         "--policy", help="ValidatingAdmissionPolicy files or folders (with their bindings) to check the "
         "manifests against, offline (repeatable).")] = None,
@@ -89,7 +92,7 @@ def lint(
     try:
         outputs = plan_outputs(output_formats, output)
         settings = settle(config, fail_on=fail_on, kubernetes_version=kubernetes_version, profile=profile,
-                          debug=debug, policies=policy)
+                          debug=debug, schema_dirs=schema_dir, policies=policy)
         known = baselines.load(baseline) if baseline is not None else None
     except (ValueError, ConfigError, baselines.BaselineError) as exc:
         raise _usage_error(str(exc)) from None
@@ -196,11 +199,14 @@ def fix_command(
         "--config", "-c", help="Configuration file (default: .podlint.yaml or [tool.podlint] in pyproject.toml, "
         "searched from the current folder up to the repository root).")] = None,
     baseline: Annotated[Path | None, typer.Option(help="Report only remaining findings not in this baseline.")] = None,
+    schema_dir: Annotated[list[Path] | None, typer.Option(
+        "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
+        "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
 ) -> None:
     """Apply the safe fixes (rules marked fixable), rewrite the files, then report what remains."""
     lint(paths, output_formats, output, fail_on, quiet, kubernetes_version, profile, config, baseline,
-         write_baseline=None, debug=debug, fix=True, diff=diff, select=select)
+         write_baseline=None, schema_dir=schema_dir, debug=debug, fix=True, diff=diff, select=select)
 
 
 def _fixable_rules(select: str | None) -> frozenset[str] | None:

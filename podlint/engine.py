@@ -5,6 +5,8 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from podlint import suppress
@@ -13,11 +15,13 @@ from podlint.checks import OBJECT_CHECKS, POD_CHECKS, RUN_CHECKS, Context, Probl
 from podlint.findings import Finding, Severity, Span, format_path
 from podlint.inventory import Inventory
 from podlint.objects import K8sObject, objects_of
-from podlint.parse import MAX_FILE_BYTES, ParseResult, parse_bytes, parse_text
+from podlint.parse import MAX_FILE_BYTES, Document, ParseResult, parse_bytes, parse_text
+from podlint.patches import is_patch_file
 from podlint.podspec import PodSpecView
 from podlint.policies.base import Policies
 from podlint.report import Summary
 from podlint.ruleset import FileRules, Override, Ruleset, RuleSetting
+from podlint.schema import SCHEMA_RULES, SchemaValidator
 from podlint.sources import Source, SourceError
 from podlint.versions import DEFAULT, Version
 
@@ -32,6 +36,7 @@ class Options:
     overrides: list[Override] = field(default_factory=list)
     kubernetes_version: Version = DEFAULT
     max_file_bytes: int = MAX_FILE_BYTES
+    schema_dirs: tuple[Path, ...] = ()  # JSON schemas of custom resources ({kind}_{version}.json)
     debug: bool = False
     policies: Policies | None = None  # custom rules and admission policies: more rules for this run
 
@@ -44,6 +49,16 @@ class FileResult:
     read_failed: bool = False
     internal_error: bool = False
     suppressions: list[suppress.Suppression] = field(default_factory=list)
+    custom_skipped: int = 0  # custom resources with no schema to check them against
+
+
+@dataclass(slots=True)
+class _Deferred:
+    """A custom resource kept until the end of the run, when every CRD of the run is known."""
+
+    obj: K8sObject
+    rules: FileRules
+    flagged: set[str]  # paths other rules already reported
 
 
 class Linter:
@@ -54,6 +69,7 @@ class Linter:
         policies = self.options.policies
         self.catalogue: dict[str, Rule] = policies.catalogue() if policies is not None else load_catalogue()
         self.ruleset = Ruleset(self.catalogue, self.options.profile, self.options.rules, self.options.overrides)
+        self.patch_skipped = frozenset(rule.id for rule in self.catalogue.values() if rule.skip_on_patches)
         runnable = self.ruleset.possibly_enabled()
         self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id in runnable]
         # Custom rules and admission policies run as object checks after the built-in ones,
@@ -63,6 +79,11 @@ class Linter:
                               if rule_id in runnable]
         self.run_checks = [(rule_id, fn) for rule_id, fn in sorted(RUN_CHECKS.items()) if rule_id in runnable]
         self._contexts: dict[int, Context] = {}
+        self.schema: SchemaValidator | None = None
+        if SCHEMA_RULES & runnable:
+            self.schema = SchemaValidator(self.options.kubernetes_version, self.options.schema_dirs)
+        # Custom resources waiting for a CRD later in the run; None outside `begin_run`/`end_run`.
+        self._deferred: list[_Deferred] | None = None
 
     def context(self, rules: FileRules) -> Context:
         context = self._contexts.get(id(rules))
@@ -126,19 +147,38 @@ class Linter:
             result.findings.append(finding)
             if finding.rule in FAILED_READING:
                 result.read_failed = True
+        # Each step on a document is isolated: a bug outside any one rule loses that document, not the run.
+        objects: list[K8sObject] = []
         for document in parsed.documents:
-            try:
-                for obj in objects_of(document):
-                    result.objects += 1
-                    result.findings.extend(self.lint_object(obj, rules, result))
-                    if inventory is not None:
-                        inventory.add(obj, raw)
-            except Exception as exc:  # outside any one rule: this document is lost, not the run
-                result.internal_error = True
-                result.findings.append(Finding("internal-error", rules.severity("internal-error"),
-                                               self._bug(f"podlint failed on document {document.index + 1}", exc),
-                                               document.file, document.start))
+            self._isolated(result, document, partial(_objects_into, objects, document))
+        if self.schema is not None:
+            for obj in objects:  # a CRD anywhere in the file serves the custom resources before it
+                self._isolated(result, obj.document, partial(self.schema.learn, obj))
+        unreadable = [f.span for f in result.findings if f.rule in FAILED_READING]
+        for obj in objects:
+            result.objects += 1
+            self._isolated(result, obj.document, partial(self._lint_one, obj, rules, result, unreadable,
+                                                         inventory, raw))
         return result
+
+    def _lint_one(self, obj: K8sObject, rules: FileRules, result: FileResult, unreadable: list[Span],
+                   inventory: Inventory | None, raw: bytes) -> None:
+        found = self.lint_object(obj, rules, result)
+        if unreadable:  # a value that was not read as written: its schema finding is only a consequence
+            found = [f for f in found if f.rule not in SCHEMA_RULES or not _within(f.span, unreadable)]
+        result.findings.extend(found)
+        if inventory is not None:
+            inventory.add(obj, raw)
+
+    def _isolated(self, result: FileResult, document: Document, step: Callable[[], object]) -> None:
+        """Run one step on a document; a bug in it becomes an internal-error finding at the document."""
+        try:
+            step()
+        except Exception as exc:
+            result.internal_error = True
+            result.findings.append(Finding("internal-error", self.severity_of("internal-error", document.file),
+                                           self._bug(f"podlint failed on document {document.index + 1}", exc),
+                                           document.file, document.start))
 
     def lint_run(self, inventory: Inventory) -> tuple[list[Finding], bool]:
         """The cross-object checks over everything a run read; True if one of them crashed."""
@@ -164,15 +204,61 @@ class Linter:
     def lint_object(self, obj: K8sObject, rules: FileRules, result: FileResult) -> list[Finding]:
         findings: list[Finding] = []
         context = self.context(rules)
+        enabled = rules.enabled - self.patch_skipped if is_patch_file(obj.file) else rules.enabled
         for rule_id, object_fn in self.object_checks:
-            if rule_id in rules.enabled:
+            if rule_id in enabled:
                 self._collect(rule_id, obj, object_fn, obj, context, findings, result)
         pod = PodSpecView.of(obj)
         if pod is not None:
             for rule_id, pod_fn in self.pod_checks:
-                if rule_id in rules.enabled:
+                if rule_id in enabled:
                     self._collect(rule_id, obj, pod_fn, pod, context, findings, result)
+        if self.schema is not None and SCHEMA_RULES & rules.enabled:
+            flagged = {finding.path for finding in findings}
+            if not self._validate(obj, rules, flagged, findings, result):
+                if self._deferred is not None:
+                    self._deferred.append(_Deferred(obj, rules, flagged))
+                    return self.without_ignored(obj, findings, rules)
+                result.custom_skipped += 1
         return self.without_ignored(obj, findings, rules)
+
+    def _validate(self, obj: K8sObject, rules: FileRules, flagged: set[str], findings: list[Finding],
+                  result: FileResult) -> bool:
+        """Schema findings for `obj`, except where a specific rule already reported the same field.
+
+        False when `obj` is a custom resource with no schema known yet.
+        """
+        assert self.schema is not None
+        try:
+            found = self.schema.check(obj)
+        except Exception as exc:  # like a rule: a validator bug must not cost the run
+            result.internal_error = True
+            detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
+            findings.append(self.finding(obj, Problem((), f"schema validation failed on this object ({detail}); "
+                                                      "please report it with the manifest"), "internal-error"))
+            return True
+        if found is None:
+            return False
+        for rule_id, problem in found:
+            if rule_id in rules.enabled and format_path(obj.base + problem.path) not in flagged:
+                findings.append(self.finding(obj, problem, rule_id, rules))
+        return True
+
+    def begin_run(self) -> None:
+        """Keep custom resources without a schema until `end_run`: a later file may hold their CRD."""
+        self._deferred = []
+
+    def end_run(self) -> FileResult:
+        """Validate the kept custom resources against the CRDs of the whole run; count the rest."""
+        result = FileResult()
+        deferred, self._deferred = self._deferred or [], None
+        for item in deferred:
+            found: list[Finding] = []
+            if self._validate(item.obj, item.rules, item.flagged, found, result):
+                result.findings.extend(self.without_ignored(item.obj, found, item.rules))
+            else:
+                result.custom_skipped += 1
+        return result
 
     def without_ignored(self, obj: K8sObject, findings: list[Finding], rules: FileRules) -> list[Finding]:
         """Apply the object's `podlint/ignore` annotation (for rendered manifests that lose comments)."""
@@ -230,6 +316,11 @@ class Linter:
         )
 
 
+def _within(span: Span, regions: list[Span]) -> bool:
+    """Whether a finding stands on the lines of a region (a key's finding stands beside its value)."""
+    return any(r.line <= span.line <= r.end_line for r in regions)
+
+
 @dataclass(slots=True)
 class RunResult:
     findings: list[Finding]
@@ -257,6 +348,7 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
     summary = Summary()
     run = RunResult(findings, summary)
     suppressions: dict[str, tuple[list[suppress.Suppression], bool]] = {}
+    linter.begin_run()
     inventory = Inventory() if linter.run_checks else None
     findings.extend(linter.notes())
     for item in items:
@@ -276,11 +368,16 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter) -> RunRe
         result = linter.lint_bytes(raw, item.name, inventory)
         summary.documents += result.documents
         summary.objects += result.objects
+        summary.custom_skipped += result.custom_skipped
         findings.extend(result.findings)
         if result.suppressions:
             suppressions[item.name] = (result.suppressions, result.read_failed)
         run.read_failed |= result.read_failed
         run.internal_error |= result.internal_error
+    late = linter.end_run()
+    summary.custom_skipped += late.custom_skipped
+    findings.extend(late.findings)
+    run.internal_error |= late.internal_error
     if inventory is not None:
         cross, crashed = linter.lint_run(inventory)
         findings.extend(cross)
@@ -300,6 +397,10 @@ def _apply_suppressions(findings: list[Finding], by_file: dict[str, tuple[list[s
     for file, (suppressions, read_failed) in by_file.items():
         kept.extend(linter.suppressed([f for f in findings if f.file == file], suppressions, file, read_failed))
     return kept
+
+
+def _objects_into(objects: list[K8sObject], document: Document) -> None:
+    objects.extend(objects_of(document))
 
 
 def _ignored_by_annotation(obj: K8sObject, rule_id: str) -> bool:

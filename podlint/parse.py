@@ -218,6 +218,16 @@ class Document:
             return _span_of(key, self.line_offset)
         return _head_span(node, self.line_offset)
 
+    def scalar_text(self, path: FieldPath) -> str | None:
+        """The scalar at `path` as written (`yes`, `1.10`), or None if it is not a scalar there."""
+        node = self.root
+        for part in path:
+            found = _child(node, part)
+            if found is None:
+                return None
+            node = found[1]
+        return node.value if isinstance(node, ScalarNode) else None
+
     @property
     def start(self) -> Span:
         return _head_span(self.root, self.line_offset)

@@ -65,7 +65,8 @@ def test_json_shape(tmp_path: Path) -> None:
     result = podlint("lint", "-f", "json", str(tmp_path / "bad.yaml"))
     report = json.loads(result.stdout)
     assert set(report) == {"findings", "summary"}
-    assert report["summary"] == {"files": 1, "documents": 1, "errors": 0, "warnings": 1, "infos": 0}
+    assert report["summary"] == {"files": 1, "documents": 1, "errors": 0, "warnings": 1, "infos": 0,
+                                 "custom_resources_skipped": 0}
     finding = report["findings"][0]
     assert set(finding) == {"rule", "severity", "message", "file", "line", "column", "end_line", "end_column",
                             "kind", "name", "namespace", "path", "fixable"}

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from podlint import parse
+from podlint import objects, parse
 from podlint.checks import OBJECT_CHECKS, POD_CHECKS, Context, Problem
 from podlint.engine import Linter, Options, lint_sources
 from podlint.objects import K8sObject
-from podlint.parse import MAX_DEPTH, MAX_FILE_BYTES
+from podlint.parse import MAX_DEPTH, MAX_FILE_BYTES, Document
 from podlint.sources import expand
 from tests.conftest import ROOT, TESTS, expectations
 from tests.test_cli import BAD
@@ -364,6 +364,23 @@ def test_a_crashing_rule_becomes_a_finding_naming_rule_and_document(crashing_rul
     (tmp_path / "two.yaml").write_text(TWO_DOCUMENTS)
     run = lint_sources(expand([str(tmp_path)]), Linter())
     assert (run.internal_error, run.read_failed, run.exit_code(None)) == (True, False, 2)
+
+
+def test_a_bug_outside_the_rules_loses_one_document_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = objects.objects_of
+
+    def objects_of(document: Document) -> list[K8sObject]:  # eager, as a plain function would be
+        if document.index == 1:
+            raise RecursionError("deep")
+        return list(real(document))
+
+    monkeypatch.setattr("podlint.engine.objects_of", objects_of)
+    result = Linter().lint_text(TWO_DOCUMENTS, "two.yaml")
+    assert [(f.rule, f.span.line, f.span.column) for f in result.findings] == [
+        pod_finding(1), ("internal-error", 12, 1)]
+    assert result.findings[1].message == ("podlint failed on document 2 (RecursionError: deep); please report it "
+                                          "with the manifest; run with --debug for the traceback")
+    assert result.internal_error
 
 
 CRASHING_CLI = """
