@@ -398,7 +398,6 @@ class ParseResult:
     is_template: bool = False
 
 
-_DOCUMENT_START = re.compile(rb"^---(?:[ \t][^\n]*)?\r?$", re.MULTILINE)
 _READ_SIZE = 256  # bytes per read: libyaml decodes all it is given
 _MARKER_LINE = re.compile(r"(?:---|\.\.\.)(?:[ \t\r]|$)")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}")
@@ -414,11 +413,26 @@ def _error(file: str, message: str, line: int, column: int, rule: str = "parse-e
     return Finding(rule, severity, message, file, Span.point(line, column))
 
 
+def _document_starts(raw: bytes) -> Iterator[int]:
+    """Where each `---` line starts (a `---` then a space, a tab or the line's end)."""
+    candidates = [0] if raw.startswith(b"---") else []
+    newline = raw.find(b"\n---")
+    while newline >= 0:
+        candidates.append(newline + 1)
+        newline = raw.find(b"\n---", newline + 1)
+    for at in candidates:
+        if raw[at + 3:at + 4] in (b"", b"\n", b"\r", b" ", b"\t"):
+            yield at
+
+
 def _needs_guard(text: str, max_nodes: int) -> bool:
     """A cheap test that clears almost every file of ever reaching MAX_DEPTH or `max_nodes`."""
+    if len(text) < 2500:  # too short to nest deep enough to endanger the C stack, or to hold max_nodes
+        return False
     # Every node but a document's first starts after a line break or one of `,[{:-?`.
     return (text.count("[") + text.count("{") >= 2500 or _DEEP_INDENT.search(text) is not None
-            or _ENTRY_RUN.search(text) is not None or sum(map(text.count, "\n,[{:-?")) >= max_nodes)
+            or _ENTRY_RUN.search(text) is not None
+            or (len(text) >= max_nodes and sum(map(text.count, "\n,[{:-?")) >= max_nodes))
 
 
 @contextmanager
@@ -522,11 +536,11 @@ class _Reader:
         self.start_lines: list[int] = []  # the 0-based lines of `---`, and where they start in `raw`
         self.start_offsets: list[int] = []
         line, position = 0, 0
-        for match in _DOCUMENT_START.finditer(self.raw):
-            line += self.raw.count(b"\n", position, match.start())
-            position = match.start()
+        for start in _document_starts(self.raw):
+            line += self.raw.count(b"\n", position, start)
+            position = start
             self.start_lines.append(line)
-            self.start_offsets.append(position)
+            self.start_offsets.append(start)
         self._lines: list[str] | None = None
         self.failures = 0  # documents refused (syntax errors, too deep)
 
