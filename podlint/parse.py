@@ -427,8 +427,8 @@ def _document_starts(raw: bytes) -> Iterator[int]:
 
 def _needs_guard(text: str, max_nodes: int) -> bool:
     """A cheap test that clears almost every file of ever reaching MAX_DEPTH or `max_nodes`."""
-    if len(text) < 2500:  # too short to nest deep enough to endanger the C stack, or to hold max_nodes
-        return False
+    if len(text) < min(2500, max_nodes):  # too short to nest deep enough to endanger the C stack or to hold
+        return False                        # max_nodes nodes (each needs a character)
     # Every node but a document's first starts after a line break or one of `,[{:-?`.
     return (text.count("[") + text.count("{") >= 2500 or _DEEP_INDENT.search(text) is not None
             or _ENTRY_RUN.search(text) is not None
