@@ -30,5 +30,9 @@ test: lint unit
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
+# Regenerate schemas/ from the pinned kubernetes-validate wheel (downloaded with pip).
+schemas: $(STAMP)
+	$(BIN)/python scripts/build_schemas.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist

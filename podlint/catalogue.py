@@ -38,6 +38,7 @@ class Rule:
     good: str = ""
     references: tuple[str, ...] = ()
     fixable: bool = False
+    skip_on_patches: bool = False  # the rule judges absent fields, which a kustomize patch leaves out
     options: dict[str, Any] = field(default_factory=dict)
     url: str = ""  # where a custom rule or admission policy is documented (built-in rules: DOCS_URL)
 
@@ -78,6 +79,7 @@ def _rule_from(data: Any, origin: str) -> Rule:
         good=(data.get("good") or "").rstrip(),
         references=tuple(data.get("references") or ()),
         fixable=bool(data.get("fixable", False)),
+        skip_on_patches=bool(data.get("skip-on-patches", False)),
         options=dict(data.get("options") or {}),
     )
 

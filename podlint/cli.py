@@ -25,7 +25,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"podlint {__version__}")
@@ -63,9 +62,14 @@ def lint(
         "searched from the current folder up to the repository root).")] = None,
     baseline: Annotated[Path | None, typer.Option(help="Report only findings not recorded in this baseline.")] = None,
     write_baseline: Annotated[Path | None, typer.Option(help="Record the findings of this run as a baseline.")] = None,
+    schema_dir: Annotated[list[Path] | None, typer.Option(
+        "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
+        "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")] = None,
     policy: Annotated[list[Path] | None, typer.Option(
         "--policy", help="ValidatingAdmissionPolicy files or folders (with their bindings) to check the "
         "manifests against, offline (repeatable).")] = None,
+    max_file_size: Annotated[str | None, typer.Option(
+        help="Skip (and report) files larger than this: bytes, or a quantity such as 512Ki (default 10Mi).")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
     fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes first (as `podlint fix`), "
                                       "then report what remains.")] = False,
@@ -81,8 +85,8 @@ def lint(
     # importing typer; tests/test_entry.py keeps the two in step.
     request = LintRequest(paths=paths, output_formats=output_formats, output=output, fail_on=fail_on, quiet=quiet,
                           kubernetes_version=kubernetes_version, profile=profile, config=config, baseline=baseline,
-                          write_baseline=write_baseline, policy=policy, debug=debug, fix=fix, diff=diff,
-                          select=select, jobs=jobs)
+                          write_baseline=write_baseline, schema_dir=schema_dir, policy=policy,
+                          max_file_size=max_file_size, debug=debug, fix=fix, diff=diff, select=select, jobs=jobs)
     try:
         exit_code = run_lint(request)
     except UsageError as error:
@@ -129,11 +133,14 @@ def fix_command(
         "--config", "-c", help="Configuration file (default: .podlint.yaml or [tool.podlint] in pyproject.toml, "
         "searched from the current folder up to the repository root).")] = None,
     baseline: Annotated[Path | None, typer.Option(help="Report only remaining findings not in this baseline.")] = None,
+    schema_dir: Annotated[list[Path] | None, typer.Option(
+        "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
+        "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
 ) -> None:
     """Apply the safe fixes (rules marked fixable), rewrite the files, then report what remains."""
     lint(paths, output_formats, output, fail_on, quiet, kubernetes_version, profile, config, baseline,
-         write_baseline=None, debug=debug, fix=True, diff=diff, select=select)
+         write_baseline=None, schema_dir=schema_dir, debug=debug, fix=True, diff=diff, select=select)
 
 
 _CONFIG_OPTION = typer.Option("--config", "-c", help="Configuration file whose custom rules to include.")

@@ -43,7 +43,9 @@ class LintRequest:
     config: Path | None = None
     baseline: Path | None = None
     write_baseline: Path | None = None
+    schema_dir: list[Path] | None = None
     policy: list[Path] | None = None
+    max_file_size: str | None = None
     debug: bool = False
     fix: bool = False
     diff: bool = False
@@ -63,10 +65,13 @@ def run_lint(request: LintRequest) -> int:
     try:
         outputs = plan_outputs(request.output_formats, request.output)
         settings = settle(request.config, fail_on=request.fail_on, kubernetes_version=request.kubernetes_version,
-                          profile=request.profile, debug=request.debug, policies=request.policy)
+                          profile=request.profile, debug=request.debug, schema_dirs=request.schema_dir,
+                          policies=request.policy)
     except (ValueError, ConfigError) as exc:
         raise UsageError(str(exc)) from None
     known = _load_baseline(request.baseline) if request.baseline is not None else None
+    if request.max_file_size is not None:
+        settings.options.max_file_bytes = _byte_count(request.max_file_size)
     sources = expand(request.paths, settings.exclude)
     fixed = None
     if request.fix:
@@ -106,8 +111,34 @@ def run_lint(request: LintRequest) -> int:
             except OSError as exc:
                 raise UsageError(f"cannot write {target.file}: {exc.strerror or exc}") from exc
         else:
-            sys.stdout.write(text)
+            _write_stdout(text, target.format)
     return exit_code
+
+
+# Reports that are JSON: always written as UTF-8.
+_JSON_FORMATS = frozenset({"json", "sarif", "gitlab"})
+
+
+def _write_stdout(text: str, output_format: str) -> None:
+    """JSON reports are UTF-8 whatever the locale (RFC 8259); text never fails on a character the
+    terminal lacks. (A reader that goes away, as `| head` does, is handled by entry.main: exit 1, quietly.)
+    """
+    if output_format in _JSON_FORMATS:
+        data = text.encode("utf-8")
+    else:
+        data = text.encode(sys.stdout.encoding or "utf-8", "backslashreplace")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _byte_count(text: str) -> int:
+    from podlint.quantity import parse_quantity
+
+    amount = parse_quantity(text)
+    if amount is None or amount < 1 or amount.denominator != 1:
+        raise UsageError(f"--max-file-size must be a whole number of bytes such as 10485760 or 10Mi, not {text!r}")
+    return int(amount)
 
 
 def _load_baseline(path: Path) -> Counter[Key]:

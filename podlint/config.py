@@ -23,7 +23,7 @@ CONFIG_NAMES = (".podlint.yaml", ".podlint.yml")
 FAIL_ON = ("error", "warning", "info", "never")
 SEVERITIES = ("error", "warning", "info")
 TOP_LEVEL_KEYS = ("kubernetes-version", "fail-on", "exclude", "profile", "rules", "overrides", "custom-rules",
-                  "policies")
+                  "policies", "schema-dirs")
 # Read before the other keys: they add rule ids that `rules` and `overrides` may name.
 EXTENSION_KEYS = ("policies", "custom-rules")
 
@@ -38,6 +38,7 @@ class Config:
     kubernetes_version: Version | None = None
     fail_on: str | None = None
     exclude: tuple[str, ...] = ()
+    schema_dirs: tuple[Path, ...] = ()  # custom resource schemas, relative to the configuration file
     profile: str = "default"
     rules: dict[str, RuleSetting] = field(default_factory=dict)
     overrides: list[Override] = field(default_factory=list)
@@ -108,6 +109,8 @@ class _Reader:
                 config.profile = self.choice(path, value, PROFILES)
             elif key == "exclude":
                 config.exclude = self.globs(path, value)
+            elif key == "schema-dirs":
+                config.schema_dirs = self.folders(path, value)
             elif key == "rules":
                 config.rules = self.rules(path, value)
             elif key == "overrides":
@@ -143,6 +146,17 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise self.fail(path, "expected a list of glob patterns", "value")
         return tuple(value)
+
+    def folders(self, path: FieldPath, value: Any) -> tuple[Path, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(path, "expected a list of folders", "value")
+        folders = tuple(self.base_dir / item for item in value)
+        for index, folder in enumerate(folders):
+            if not folder.is_dir():
+                raise self.fail((*path, index), f"{folder} is not a folder", "value")
+        return folders
 
     def rules(self, path: FieldPath, value: Any) -> dict[str, RuleSetting]:
         if not isinstance(value, dict):
@@ -258,6 +272,7 @@ def dump(config: Config) -> str:
         "fail-on": config.fail_on or "warning",
         "profile": config.profile,
         "exclude": list(config.exclude),
+        "schema-dirs": [str(folder) for folder in config.schema_dirs],
         "rules": rules,
         "overrides": [{"files": list(o.files), "rules": {k: (v.severity.label if v.severity else
                                                              ("off" if v.enabled is False else "on"))
@@ -283,7 +298,7 @@ class Settings:
 
 def settle(config_file: Path | None = None, *, fail_on: str | None = None, kubernetes_version: str | None = None,
            profile: str | None = None, debug: bool = False, start: Path | None = None,
-           policies: list[Path] | None = None) -> Settings:
+           policies: list[Path] | None = None, schema_dirs: list[Path] | None = None) -> Settings:
     """Find and read the configuration, then apply the command-line flags over it.
 
     `policies` (`--policy`) are loaded first, then the configuration's own custom rules and
@@ -311,8 +326,12 @@ def settle(config_file: Path | None = None, *, fail_on: str | None = None, kuber
             config.kubernetes_version = parse_version(kubernetes_version)
         except ValueError as exc:
             raise ConfigError(f"--kubernetes-version: {exc}") from None
+    for folder in schema_dirs or []:
+        if not folder.is_dir():
+            raise ConfigError(f"--schema-dir: {folder} is not a folder")
     options = Options(profile=config.profile, rules=config.rules, overrides=config.overrides, debug=debug,
-                      policies=config.policies if config.policies.rules or config.policies.notes else None)
+                      policies=config.policies if config.policies.rules or config.policies.notes else None,
+                      schema_dirs=config.schema_dirs + tuple(schema_dirs or ()))
     if config.kubernetes_version is not None:
         options.kubernetes_version = config.kubernetes_version
     threshold_name = config.fail_on or "warning"

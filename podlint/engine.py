@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from podlint import suppress
 from podlint.catalogue import Rule, load_catalogue
 from podlint.checks import OBJECT_CHECKS, POD_CHECKS, RUN_CHECKS, Context, Problem
+from podlint.crd import is_crd
 from podlint.findings import Finding, Severity, Span, format_path
-from podlint.inventory import Inventory
+from podlint.inventory import _NO_POSITIONS, Inventory
 from podlint.objects import K8sObject, objects_of
-from podlint.parse import Document, ParseResult, collector_paused, parse_bytes, parse_text
+from podlint.parse import MAX_FILE_BYTES, Document, ParseResult, parse_bytes, parse_text
+from podlint.patches import is_patch_file
 from podlint.podspec import PodSpecView
 from podlint.policies.base import Policies
 from podlint.report import Summary
 from podlint.ruleset import FileRules, Override, Ruleset, RuleSetting
+from podlint.schema import SCHEMA_RULES, SchemaValidator
 from podlint.sources import Source, SourceError
 from podlint.versions import DEFAULT, Version
 
@@ -30,13 +36,15 @@ class Options:
     rules: dict[str, RuleSetting] = field(default_factory=dict)
     overrides: list[Override] = field(default_factory=list)
     kubernetes_version: Version = DEFAULT
+    max_file_bytes: int = MAX_FILE_BYTES
+    schema_dirs: tuple[Path, ...] = ()  # JSON schemas of custom resources ({kind}_{version}.json)
     debug: bool = False
     policies: Policies | None = None  # custom rules and admission policies: more rules for this run
 
 
 @dataclass(slots=True)
 class FileResult:
-    """What linting one file yields; small and picklable, since a worker process may send it."""
+    """What linting one file yields; picklable, since a worker process may send it (parallel.py)."""
 
     findings: list[Finding] = field(default_factory=list)
     documents: int = 0
@@ -44,9 +52,24 @@ class FileResult:
     read_failed: bool = False
     internal_error: bool = False
     suppressions: list[suppress.Suppression] = field(default_factory=list)
+    custom_skipped: int = 0  # custom resources with no schema to check them against
     name: str = ""  # the input, as lint_file names it
-    # What the file adds to the run's inventory, when it was linted in a worker process.
+    # What a file linted in a worker process brings to the run-wide stages of the main process:
+    # its part of the inventory, its CRDs (data only) and its custom resources still waiting
+    # for a CRD (deferred).
+    from_worker: bool = False
     inventory: Inventory | None = None
+    crds: list[K8sObject] = field(default_factory=list)
+    deferred: list[_Deferred] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Deferred:
+    """A custom resource kept until the end of the run, when every CRD of the run is known."""
+
+    obj: K8sObject
+    rules: FileRules
+    flagged: set[str]  # paths other rules already reported
 
 
 class Linter:
@@ -57,6 +80,7 @@ class Linter:
         policies = self.options.policies
         self.catalogue: dict[str, Rule] = policies.catalogue() if policies is not None else load_catalogue()
         self.ruleset = Ruleset(self.catalogue, self.options.profile, self.options.rules, self.options.overrides)
+        self.patch_skipped = frozenset(rule.id for rule in self.catalogue.values() if rule.skip_on_patches)
         runnable = self.ruleset.possibly_enabled()
         self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id in runnable]
         # Custom rules and admission policies run as object checks after the built-in ones,
@@ -66,6 +90,11 @@ class Linter:
                               if rule_id in runnable]
         self.run_checks = [(rule_id, fn) for rule_id, fn in sorted(RUN_CHECKS.items()) if rule_id in runnable]
         self._contexts: dict[int, Context] = {}
+        self.schema: SchemaValidator | None = None
+        if SCHEMA_RULES & runnable:
+            self.schema = SchemaValidator(self.options.kubernetes_version, self.options.schema_dirs)
+        # Custom resources waiting for a CRD later in the run; None outside `begin_run`/`end_run`.
+        self._deferred: list[_Deferred] | None = None
 
     def context(self, rules: FileRules) -> Context:
         context = self._contexts.get(id(rules))
@@ -86,20 +115,15 @@ class Linter:
         return notes
 
     def lint_bytes(self, raw: bytes, file: str, inventory: Inventory | None = None) -> FileResult:
-        result = FileResult(suppressions=suppress.scan(raw))
-        with collector_paused():  # the file's documents are acyclic: see parse.collector_paused
-            sink = self._document_sink(file, result, inventory, raw)
-            return self._file_result(parse_bytes(raw, file, sink=sink), file, result)
+        parsed = self._parse(lambda: parse_bytes(raw, file, self.options.max_file_bytes), file)
+        return self._run(parsed, file, suppress.scan(raw), inventory, raw)
 
     def lint_text(self, text: str, file: str) -> FileResult:
         """Lint unsaved text (the editor) as a run of its own: cross-object rules see its objects
         together, and suppressions are applied here."""
         raw = text.encode("utf-8", "replace")
         inventory = Inventory() if self.run_checks else None
-        result = FileResult(suppressions=suppress.scan(raw))
-        with collector_paused():
-            sink = self._document_sink(file, result, inventory, raw)
-            result = self._file_result(parse_text(text, file, sink=sink), file, result)
+        result = self._run(self._parse(lambda: parse_text(text, file), file), file, suppress.scan(raw), inventory, raw)
         if inventory is not None:
             cross, crashed = self.lint_run(inventory)
             result.findings.extend(cross)
@@ -108,35 +132,66 @@ class Linter:
         result.findings.sort(key=Finding.sort_key)
         return result
 
-    def _document_sink(self, file: str, result: FileResult, inventory: Inventory | None,
-                       raw: bytes) -> Callable[[Document], None]:
-        """Lint each document as soon as it is read, so its node tree can go (see parse_text)."""
+    def _parse(self, parse: Callable[[], ParseResult], file: str) -> ParseResult:
+        """The file read; a bug in reading costs this file only, as an internal-error finding."""
+        try:
+            return parse()
+        except Exception as exc:
+            message = self._bug("podlint failed reading this file", exc)
+            return ParseResult(findings=[Finding("internal-error", Severity.ERROR, message, file, Span.point(1, 1))])
+
+    def _bug(self, what: str, exc: Exception) -> str:
+        """The message of an internal-error finding: what failed, how, and what to do."""
+        detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
+        hint = "" if self.options.debug else "; run with --debug for the traceback"
+        return f"{what} ({detail}); please report it with the manifest{hint}"
+
+    def _run(self, parsed: ParseResult, file: str, suppressions: list[suppress.Suppression],
+             inventory: Inventory | None = None, raw: bytes = b"") -> FileResult:
         rules = self.ruleset.for_file(file)
-
-        def lint_document(document: Document) -> None:
-            for obj in objects_of(document):
-                result.objects += 1
-                result.findings.extend(self.lint_object(obj, rules, result))
-                if inventory is not None:
-                    inventory.add(obj, raw)
-
-        return lint_document
-
-    def _file_result(self, parsed: ParseResult, file: str, result: FileResult) -> FileResult:
-        if parsed.is_template:  # a template: only the finding that says so
-            result = FileResult(suppressions=result.suppressions)
-        result.documents = parsed.document_count
-        rules = self.ruleset.for_file(file)
-        reading = []
+        result = FileResult(documents=len(parsed.documents), suppressions=suppressions)
         for finding in parsed.findings:
+            result.internal_error |= finding.rule == "internal-error"
             if finding.rule not in rules.enabled:
                 continue
             finding.severity = rules.severity(finding.rule)
-            reading.append(finding)
+            result.findings.append(finding)
             if finding.rule in FAILED_READING:
                 result.read_failed = True
-        result.findings[:0] = reading
+        # Each step on a document is isolated: a bug outside any one rule loses that document, not the run.
+        objects: list[K8sObject] = []
+        for document in parsed.documents:
+            self._isolated(result, document, partial(_objects_into, objects, document))
+        if self.schema is not None:
+            for obj in objects:  # a CRD anywhere in the file serves the custom resources before it
+                self._isolated(result, obj.document, partial(self.schema.learn, obj))
+                if is_crd(obj):
+                    result.crds.append(_detached(obj))
+        unreadable = [f.span for f in result.findings if f.rule in FAILED_READING]
+        for obj in objects:
+            result.objects += 1
+            self._isolated(result, obj.document, partial(self._lint_one, obj, rules, result, unreadable,
+                                                         inventory, raw))
         return result
+
+    def _lint_one(self, obj: K8sObject, rules: FileRules, result: FileResult, unreadable: list[Span],
+                   inventory: Inventory | None, raw: bytes) -> None:
+        found = self.lint_object(obj, rules, result)
+        if unreadable:  # a value that was not read as written: its schema finding is only a consequence
+            found = [f for f in found if f.rule not in SCHEMA_RULES or not _within(f.span, unreadable)]
+        result.findings.extend(found)
+        if inventory is not None:
+            inventory.add(obj, raw)
+
+    def _isolated(self, result: FileResult, document: Document, step: Callable[[], object]) -> None:
+        """Run one step on a document; a bug in it becomes an internal-error finding at the document."""
+        try:
+            step()
+        except Exception as exc:
+            result.internal_error = True
+            result.findings.append(Finding("internal-error", self.severity_of("internal-error", document.file),
+                                           self._bug(f"podlint failed on document {document.index + 1}", exc),
+                                           document.file, document.start))
 
     def lint_run(self, inventory: Inventory) -> tuple[list[Finding], bool]:
         """The cross-object checks over everything a run read; True if one of them crashed."""
@@ -148,7 +203,7 @@ class Linter:
                 problems = list(check(inventory, context))
             except Exception as exc:  # a bug in one rule must not cost the rest of the run
                 crashed = True
-                detail = _detail(exc, self.options.debug)
+                detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
                 findings.append(Finding("internal-error", self.severity_of("internal-error"),
                                         f"rule {rule_id} failed on this run ({detail}); please report it "
                                         "with the manifests", "<run>", Span.point(1, 1)))
@@ -162,15 +217,71 @@ class Linter:
     def lint_object(self, obj: K8sObject, rules: FileRules, result: FileResult) -> list[Finding]:
         findings: list[Finding] = []
         context = self.context(rules)
+        enabled = rules.enabled - self.patch_skipped if is_patch_file(obj.file) else rules.enabled
         for rule_id, object_fn in self.object_checks:
-            if rule_id in rules.enabled:
+            if rule_id in enabled:
                 self._collect(rule_id, obj, object_fn, obj, context, findings, result)
         pod = PodSpecView.of(obj)
         if pod is not None:
             for rule_id, pod_fn in self.pod_checks:
-                if rule_id in rules.enabled:
+                if rule_id in enabled:
                     self._collect(rule_id, obj, pod_fn, pod, context, findings, result)
+        if self.schema is not None and SCHEMA_RULES & rules.enabled:
+            flagged = {finding.path for finding in findings}
+            if not self._validate(obj, rules, flagged, findings, result):
+                if self._deferred is not None:
+                    self._deferred.append(_Deferred(obj, rules, flagged))
+                    return self.without_ignored(obj, findings, rules)
+                result.custom_skipped += 1
         return self.without_ignored(obj, findings, rules)
+
+    def _validate(self, obj: K8sObject, rules: FileRules, flagged: set[str], findings: list[Finding],
+                  result: FileResult) -> bool:
+        """Schema findings for `obj`, except where a specific rule already reported the same field.
+
+        False when `obj` is a custom resource with no schema known yet.
+        """
+        assert self.schema is not None
+        try:
+            found = self.schema.check(obj)
+        except Exception as exc:  # like a rule: a validator bug must not cost the run
+            result.internal_error = True
+            detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
+            findings.append(self.finding(obj, Problem((), f"schema validation failed on this object ({detail}); "
+                                                      "please report it with the manifest"), "internal-error"))
+            return True
+        if found is None:
+            return False
+        for rule_id, problem in found:
+            if rule_id in rules.enabled and format_path(obj.base + problem.path) not in flagged:
+                findings.append(self.finding(obj, problem, rule_id, rules))
+        return True
+
+    def take_deferred(self) -> list[_Deferred]:
+        """The custom resources deferred so far, handed over (a worker's, to the main process)."""
+        deferred, self._deferred = self._deferred or [], [] if self._deferred is not None else None
+        return deferred
+
+    def defer(self, items: list[_Deferred]) -> None:
+        """Custom resources another process deferred, to validate at `end_run`."""
+        if self._deferred is not None:
+            self._deferred.extend(items)
+
+    def begin_run(self) -> None:
+        """Keep custom resources without a schema until `end_run`: a later file may hold their CRD."""
+        self._deferred = []
+
+    def end_run(self) -> FileResult:
+        """Validate the kept custom resources against the CRDs of the whole run; count the rest."""
+        result = FileResult()
+        deferred, self._deferred = self._deferred or [], None
+        for item in deferred:
+            found: list[Finding] = []
+            if self._validate(item.obj, item.rules, item.flagged, found, result):
+                result.findings.extend(self.without_ignored(item.obj, found, item.rules))
+            else:
+                result.custom_skipped += 1
+        return result
 
     def without_ignored(self, obj: K8sObject, findings: list[Finding], rules: FileRules) -> list[Finding]:
         """Apply the object's `podlint/ignore` annotation (for rendered manifests that lose comments)."""
@@ -203,15 +314,12 @@ class Linter:
             problems = list(check(view, context))
         except Exception as exc:  # a bug in one rule must not cost the rest of the run
             result.internal_error = True
-            detail = _detail(exc, self.options.debug)
             where = f"document {obj.document.index + 1}" + (f", {obj.kind}/{obj.name}" if obj.kind else "")
-            findings.append(self.finding(
-                obj, Problem((), f"rule {rule_id} failed on {where} ({detail}); please report it with the "
-                             "manifest"), "internal-error"))
+            findings.append(self.finding(obj, Problem((), self._bug(f"rule {rule_id} failed on {where}", exc)),
+                                         "internal-error"))
             return
-        if problems:
-            rules = self.ruleset.for_file(obj.file)
-            findings.extend(self.finding(obj, problem, rule_id, rules) for problem in problems)
+        rules = self.ruleset.for_file(obj.file)
+        findings.extend(self.finding(obj, problem, rule_id, rules) for problem in problems)
 
     def finding(self, obj: K8sObject, problem: Problem, rule_id: str, rules: FileRules | None = None) -> Finding:
         rule = self.catalogue.get(rule_id)
@@ -229,6 +337,11 @@ class Linter:
             fixable=bool(rule and rule.fixable and problem.fix is not None),
             fix=problem.fix,
         )
+
+
+def _within(span: Span, regions: list[Span]) -> bool:
+    """Whether a finding stands on the lines of a region (a key's finding stands beside its value)."""
+    return any(r.line <= span.line <= r.end_line for r in regions)
 
 
 @dataclass(slots=True)
@@ -253,13 +366,11 @@ class RunResult:
         return 0
 
 
-def _detail(exc: Exception, debug: bool) -> str:
-    """How a crashed rule is described: its traceback with --debug (imported only then)."""
-    if debug:
-        import traceback
-
-        return traceback.format_exc()
-    return f"{type(exc).__name__}: {exc}"
+def _detached(obj: K8sObject) -> K8sObject:
+    """An object with its data but without its positions and text (cheap to send to another process)."""
+    document = obj.document
+    return K8sObject(Document(document.file, document.index, document.data, _NO_POSITIONS, document.line_offset),
+                     obj.base, obj.data)
 
 
 def lint_file(item: Source | SourceError, linter: Linter, inventory: Inventory | None) -> FileResult:
@@ -268,7 +379,7 @@ def lint_file(item: Source | SourceError, linter: Linter, inventory: Inventory |
         return FileResult([Finding("read-error", linter.severity_of("read-error", item.name), item.message,
                                    item.name, Span.point(1, 1))], read_failed=True, name=item.name)
     try:
-        raw = item.read()
+        raw = item.read(linter.options.max_file_bytes)
     except OSError as exc:
         return FileResult([Finding("read-error", linter.severity_of("read-error", item.name),
                                    f"cannot read: {exc.strerror or exc}", item.name, Span.point(1, 1))],
@@ -282,9 +393,11 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter, jobs: in
     """Lint every input: in this process (`jobs` 1), or spread over `jobs` worker processes
     (None: as many as cores for a large input, see parallel.py), with the same result.
 
-    Per-file work happens wherever the file is linted; what spans files (the inventory's
-    cross-object checks, suppressions, summary, order) happens here, after every file.
+    Per-file work happens wherever the file is linted; what spans files (custom resources
+    waiting for the CRDs of the run, the inventory's cross-object checks, suppressions, the
+    summary and the order) happens here, after every file, from what each FileResult brings.
     """
+    linter.begin_run()
     inventory = Inventory() if linter.run_checks else None
     results: Iterable[FileResult]
     if jobs == 1:
@@ -298,17 +411,27 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter, jobs: in
     summary = Summary()
     run = RunResult(findings, summary)
     suppressions: dict[str, tuple[list[suppress.Suppression], bool]] = {}
-    for item_result in results:
+    for result in results:
         summary.files += 1
-        summary.documents += item_result.documents
-        summary.objects += item_result.objects
-        findings.extend(item_result.findings)
-        if item_result.suppressions:
-            suppressions[item_result.name] = (item_result.suppressions, item_result.read_failed)
-        if inventory is not None and item_result.inventory is not None:
-            inventory.merge(item_result.inventory)
-        run.read_failed |= item_result.read_failed
-        run.internal_error |= item_result.internal_error
+        summary.documents += result.documents
+        summary.objects += result.objects
+        summary.custom_skipped += result.custom_skipped
+        findings.extend(result.findings)
+        if result.suppressions:
+            suppressions[result.name] = (result.suppressions, result.read_failed)
+        if result.from_worker:  # what this process would have learned and kept, linting the file itself
+            if linter.schema is not None:
+                for crd in result.crds:
+                    linter.schema.learn(crd)
+            linter.defer(result.deferred)
+            if inventory is not None and result.inventory is not None:
+                inventory.merge(result.inventory)
+        run.read_failed |= result.read_failed
+        run.internal_error |= result.internal_error
+    late = linter.end_run()
+    summary.custom_skipped += late.custom_skipped
+    findings.extend(late.findings)
+    run.internal_error |= late.internal_error
     if inventory is not None:
         cross, crashed = linter.lint_run(inventory)
         findings.extend(cross)
@@ -328,6 +451,10 @@ def _apply_suppressions(findings: list[Finding], by_file: dict[str, tuple[list[s
     for file, (suppressions, read_failed) in by_file.items():
         kept.extend(linter.suppressed([f for f in findings if f.file == file], suppressions, file, read_failed))
     return kept
+
+
+def _objects_into(objects: list[K8sObject], document: Document) -> None:
+    objects.extend(objects_of(document))
 
 
 def _ignored_by_annotation(obj: K8sObject, rule_id: str) -> bool:

@@ -12,6 +12,7 @@ tests/test_entry.py checks that they read every command line alike.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def _lint_parser() -> argparse.ArgumentParser:
     parser.add_argument("-c", "--config", type=Path)
     parser.add_argument("--baseline", type=Path)
     parser.add_argument("--write-baseline", dest="write_baseline", type=Path)
+    parser.add_argument("--schema-dir", dest="schema_dir", action="append", type=Path)
     parser.add_argument("--policy", action="append", type=Path)
+    parser.add_argument("--max-file-size", dest="max_file_size")
     parser.add_argument("--debug", action=argparse.BooleanOptionalAction)
     parser.add_argument("--fix", action="store_true")
     parser.add_argument("--diff", action="store_true")
@@ -84,6 +87,9 @@ def main() -> None:
         sys.exit(exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:  # the reader went away (`| head`): quietly, as click does for typer's commands
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        sys.exit(1)
     except Exception as exc:  # last resort: a bug, reported without a traceback
         if "--debug" in sys.argv:
             raise

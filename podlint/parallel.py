@@ -96,6 +96,7 @@ def _plan(items: Sequence[Item], chunks: int) -> list[list[int]]:
 def _start_worker(options: Options) -> None:
     global _worker_linter
     _worker_linter = Linter(options)
+    _worker_linter.begin_run()  # custom resources without a known CRD wait, and go back to the main process
 
 
 def _lint_chunk(sources: list[Source], with_inventory: bool) -> list[FileResult]:
@@ -104,7 +105,9 @@ def _lint_chunk(sources: list[Source], with_inventory: bool) -> list[FileResult]
     for source in sources:
         inventory = Inventory() if with_inventory else None
         result = lint_file(source, _worker_linter, inventory)
+        result.from_worker = True
         result.inventory = inventory
+        result.deferred = _worker_linter.take_deferred()
         results.append(result)
     return results
 

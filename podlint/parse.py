@@ -9,37 +9,51 @@ Positions are looked up lazily from the node tree (`Document.span`): only findin
 
 from __future__ import annotations
 
-import contextlib
-import functools
+import bisect
 import gc
+import io
 import math
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
+from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
+from podlint import encoding
+from podlint.encoding import Refusal, forbidden_character, point, yaml_readable
 from podlint.findings import FieldPath, Finding, Severity, Span
 
 if yaml.__with_libyaml__:  # libyaml ships inside PyYAML's wheels
     from yaml._yaml import CParser as _Parser
+    from yaml._yaml import Mark as _CMark
 else:  # pragma: no cover - the pure-Python reader, only where libyaml is missing
 
     class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,  # type: ignore[no-redef]
                   yaml.composer.Composer):
-        def __init__(self, stream: str) -> None:
+        def __init__(self, stream: io.BytesIO) -> None:
             yaml.reader.Reader.__init__(self, stream)
             yaml.scanner.Scanner.__init__(self)
             yaml.parser.Parser.__init__(self)
             yaml.composer.Composer.__init__(self)
 
+    _CMark = Mark  # type: ignore[misc,assignment]
+
 MAX_DEPTH = 256  # Kubernetes objects nest ~20 levels, CRD schemas ~60
 MAX_FILE_BYTES = 10 * 1024 * 1024
-_ALIAS_SLACK = 100_000  # nodes allowed beyond the file length once aliases are expanded
+# Per file. Real manifests run ~20 bytes a node (the corpus: 19.7), so a file may have as many
+# nodes as a real manifest of the size limit (524,288 for 10 MiB); libyaml builds each node
+# before podlint sees it, at ~430 bytes, so this bounds a file's memory near 225 MB. Past
+# 100,000 documents (~40 µs each) a file is an attack, not a manifest.
+BYTES_PER_NODE = 20
+MIN_NODES = 100_000  # a small size limit must not refuse dense small files (a Pod runs ~7 bytes a node)
+MAX_DOCUMENTS = 100_000
+_ALIAS_SLACK = 100_000  # alias expansion may add the file's own node count plus this many nodes
 
 Anchor = Literal["key", "value"]
 
@@ -53,6 +67,13 @@ _PLAIN_TAGS = frozenset(
               "omap", "pairs", "set", "merge")
 )
 _TRUE = frozenset(["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"])
+_BOOL_TEXT = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE"
+                        r"|on|On|ON|off|Off|OFF)$")
+_INT_TEXT = re.compile(r"^[-+]?(?:0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|[1-9][0-9_]*|0)$")
+_GO_FLOAT_TEXT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_FLOAT_TEXT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_INT_RANGE = range(-(2**63), 2**64)  # go-yaml v2 keeps int64 and uint64 values as integers
 
 
 class GoYamlResolver(BaseResolver):
@@ -64,23 +85,9 @@ class GoYamlResolver(BaseResolver):
     """
 
 
-GoYamlResolver.add_implicit_resolver(
-    _BOOL,
-    re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE"
-               r"|on|On|ON|off|Off|OFF)$"),
-    list("yYnNtTfFoO"),
-)
-GoYamlResolver.add_implicit_resolver(
-    _INT,
-    re.compile(r"^[-+]?(?:0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|[1-9][0-9_]*|0)$"),
-    list("-+0123456789"),
-)
-GoYamlResolver.add_implicit_resolver(
-    _FLOAT,
-    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
-    list("-+0123456789."),
-)
+GoYamlResolver.add_implicit_resolver(_BOOL, _BOOL_TEXT, list("yYnNtTfFoO"))
+GoYamlResolver.add_implicit_resolver(_INT, _INT_TEXT, list("-+0123456789"))
+GoYamlResolver.add_implicit_resolver(_FLOAT, _FLOAT_TEXT, list("-+0123456789."))
 GoYamlResolver.add_implicit_resolver(_MERGE, re.compile(r"^<<$"), ["<"])
 GoYamlResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
@@ -88,16 +95,16 @@ GoYamlResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$
 # Plain scalar -> tag, shared by every composer of the process: the same keys and values
 # (`name`, `image`, `80`, `true`) recur in every manifest, and the tag depends on the text alone.
 _PLAIN_TAG_CACHE: dict[str, str] = {}
-# Keys and short strings recur in every document (`name`, `containerPort`, `TCP`): one shared
-# copy each, not one per occurrence, halves what a run keeps of its objects (the inventory of
-# the cross-object checks holds most of them to the end).
-_share = sys.intern
 _CACHE_MAX_ENTRIES = 50_000
-_CACHE_MAX_LENGTH = 64
+_SHORT = 64  # longer texts are rarely repeated: neither cached nor shared
+# Keys and short strings recur in every document (`name`, `containerPort`, `TCP`): one shared
+# copy each instead of one per occurrence halves what a run keeps of its objects (the
+# inventory of the cross-object checks holds most of them to the end of the run).
+_share = sys.intern
 
 
 class _Composer(_Parser, GoYamlResolver):
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: io.BytesIO) -> None:
         _Parser.__init__(self, stream)
         GoYamlResolver.__init__(self)
 
@@ -115,7 +122,7 @@ class _Composer(_Parser, GoYamlResolver):
         tag = _PLAIN_TAG_CACHE.get(value)
         if tag is None:
             tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
-            if len(value) <= _CACHE_MAX_LENGTH and len(_PLAIN_TAG_CACHE) < _CACHE_MAX_ENTRIES:
+            if len(value) <= _SHORT and len(_PLAIN_TAG_CACHE) < _CACHE_MAX_ENTRIES:
                 _PLAIN_TAG_CACHE[value] = tag
         return tag
 
@@ -123,6 +130,8 @@ class _Composer(_Parser, GoYamlResolver):
 def _to_int(text: str) -> int | None:
     sign = -1 if text.startswith("-") else 1
     body = text.lstrip("+-").replace("_", "")
+    if len(body) > 66:  # beyond uint64 in any base; and Python's str -> int is quadratic
+        return None
     try:
         if body[:2] in ("0b", "0B"):
             value = int(body[2:], 2)
@@ -151,6 +160,30 @@ def _to_float(text: str) -> float | None:
         return float(text.replace("_", ""))
     except ValueError:
         return None
+
+
+def _int_value(text: str) -> int | float | str:
+    """An int as go-yaml v2 reads it: in int64/uint64 range an int, beyond it a finite float, else text."""
+    value = _to_int(text)
+    if value is not None and value in _INT_RANGE:
+        return value
+    plain = text.replace("_", "")
+    if _GO_FLOAT_TEXT.match(plain):
+        number = float(plain)
+        if math.isfinite(number):
+            return number
+    return text
+
+
+def _valid_scalar(tag: str, text: str, value: Any) -> bool:
+    """Whether an explicitly tagged scalar (`!!int abc`) is what its tag says; implicit ones always are."""
+    if tag == _INT:
+        return _INT_TEXT.match(text) is not None
+    if tag == _FLOAT:
+        return not isinstance(value, str)
+    if tag == _BOOL:
+        return _BOOL_TEXT.match(text) is not None
+    return True
 
 
 def key_text(value: Any) -> str:
@@ -215,6 +248,16 @@ class Document:
             return _span_of(key, self.line_offset)
         return _head_span(node, self.line_offset)
 
+    def scalar_text(self, path: FieldPath) -> str | None:
+        """The scalar at `path` as written (`yes`, `1.10`), or None if it is not a scalar there."""
+        node = self.root
+        for part in path:
+            found = _child(node, part)
+            if found is None:
+                return None
+            node = found[1]
+        return node.value if isinstance(node, ScalarNode) else None
+
     @property
     def start(self) -> Span:
         return _head_span(self.root, self.line_offset)
@@ -251,8 +294,7 @@ def _scalar_value(node: ScalarNode) -> Any:
     if tag == _BOOL:
         return node.value in _TRUE
     if tag == _INT:
-        value = _to_int(node.value)
-        return node.value if value is None else value
+        return _int_value(node.value)
     if tag == _FLOAT:
         number = _to_float(node.value)
         return node.value if number is None else number
@@ -266,59 +308,97 @@ class _Abort(Exception):
         self.node = node
 
 
-class _Converter:
-    """Node tree -> plain data, collecting reading findings on the way."""
+def _shorten(text: str, limit: int = 60) -> str:
+    """A value quoted in a message: long ones cut, so one huge line cannot flood the report."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}… ({len(text):,} characters)"
 
-    def __init__(self, file: str, line_offset: int, budget: int, findings: list[Finding]) -> None:
+
+class _Converter:
+    """Node trees -> plain data, collecting reading findings on the way.
+
+    One converter reads all the documents of a file, so the bounds hold for the file: alias
+    expansion may add at most as many nodes as the file has (plus _ALIAS_SLACK), and an
+    alias that refers to its own anchor (a cycle) is refused, as go-yaml refuses it.
+    """
+
+    def __init__(self, file: str, findings: list[Finding]) -> None:
         self.file = file
-        self.line_offset = line_offset
-        self.budget = budget
         self.findings = findings
+        self.line_offset = 0
+        self.visits = 0  # nodes converted, aliases expanded included
+        self.expanded = 0  # of which inside alias expansions
+        self.seen: set[int] = set()  # collections converted once: meeting one again is an alias
+        self.open: set[int] = set()  # collections being converted, to catch cycles
+        self.expanding: Node | None = None  # the outermost alias being expanded
 
     def _report(self, rule: str, severity: Severity, message: str, node: Node) -> None:
         span = _span_of(node, self.line_offset)
         self.findings.append(Finding(rule, severity, message, self.file, span))
 
+    def document(self, root: Node, line_offset: int) -> Any:
+        """The plain data of one document; None (with a finding) when a bound is crossed."""
+        self.line_offset = line_offset
+        self.open.clear()
+        self.expanding = None
+        try:
+            return self.convert(root)
+        except _Abort as abort:
+            self._report("parse-error", Severity.ERROR, abort.message, abort.node)
+            return None
+
     def convert(self, node: Node, depth: int = 0) -> Any:
-        self.budget -= 1
-        if self.budget < 0:
-            raise _Abort("too many nodes after expanding aliases (an alias bomb?)", node)
+        self.visits += 1
+        if self.expanding is not None:
+            self.expanded += 1
+            if 2 * self.expanded > self.visits + _ALIAS_SLACK:  # expanded > distinct + slack
+                raise _Abort("too many nodes after expanding aliases (an alias bomb?)", self.expanding)
         if depth > MAX_DEPTH:
             raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", node)
         tag = node.tag
-        if tag == _STR and isinstance(node, ScalarNode):  # most nodes: nothing to convert or check
-            value = node.value
-            return _share(value) if len(value) <= _CACHE_MAX_LENGTH else value
+        if tag == _STR and isinstance(node, ScalarNode):  # most nodes: a plain string, nothing to check
+            text = node.value
+            return _share(text) if len(text) <= _SHORT else text
         if tag not in _PLAIN_TAGS:
-            self._report("yaml-tag", Severity.ERROR,
-                         f"tag {tag!r} is not allowed: manifests are plain data, and podlint "
-                         "(like the API server) constructs no objects from tags", node)
+            self._refuse_tag(node)
         if isinstance(node, ScalarNode):
             value = _scalar_value(node)
-            if tag in (_INT, _FLOAT) and isinstance(value, str):
-                self._report("parse-error", Severity.ERROR, f"{value!r} is not a valid {tag[18:]}", node)
+            if tag != _STR and not _valid_scalar(tag, node.value, value):
+                self._report("parse-error", Severity.ERROR,
+                             f"{_shorten(node.value)} is not a valid {tag[len(_YAML):]}", node)
             return value
-        if isinstance(node, SequenceNode):
-            return [self.convert(item, depth + 1) for item in node.value]
-        if isinstance(node, MappingNode):
-            return self._mapping(node, depth)
-        return None  # pragma: no cover - composer yields only the three node kinds
+        identity = id(node)
+        if identity not in self.seen:
+            self.seen.add(identity)
+        elif identity in self.open:
+            raise _Abort("an alias refers to the anchor it is inside (a cycle)", node)
+        elif self.expanding is None:  # an alias: count what its expansion adds
+            self.expanding = node
+            try:
+                return self._collection(node, identity, depth)
+            finally:
+                self.expanding = None
+        return self._collection(node, identity, depth)
 
-    def _report_duplicate(self, key: str, node: Node) -> None:
-        self._report("duplicate-key", Severity.ERROR,
-                     f"duplicate key {key!r}: the API server rejects it (strict decoding) "
-                     "or keeps only the last value", node)
+    def _collection(self, node: Node, identity: int, depth: int) -> Any:
+        self.open.add(identity)
+        try:
+            if isinstance(node, SequenceNode):
+                return [self.convert(item, depth + 1) for item in node.value]
+            if isinstance(node, MappingNode):
+                return self._mapping(node, depth)
+            return None  # pragma: no cover - composer yields only the three node kinds
+        finally:
+            self.open.discard(identity)
+
+    def _refuse_tag(self, node: Node) -> None:
+        self._report("yaml-tag", Severity.ERROR,
+                     f"tag {_shorten(node.tag)} is not allowed: manifests are plain data, and podlint "
+                     "(like the API server) constructs no objects from tags", node)
 
     def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         merges: list[Node] = []
         for key_node, value_node in node.value:
-            if key_node.tag == _STR and isinstance(key_node, ScalarNode):  # most keys
-                key = _share(key_node.value)
-                if key in out:
-                    self._report_duplicate(key, key_node)
-                out[key] = self.convert(value_node, depth + 1)
-                continue
             if isinstance(key_node, ScalarNode) and key_node.tag == _MERGE:
                 merges.extend(value_node.value if isinstance(value_node, SequenceNode) else [value_node])
                 continue
@@ -326,9 +406,14 @@ class _Converter:
                 self._report("parse-error", Severity.ERROR,
                              "a mapping key must be a scalar, not a collection", key_node)
                 continue
-            key = key_text(_scalar_value(key_node))
+            if key_node.tag not in _PLAIN_TAGS:
+                self._refuse_tag(key_node)
+            key = key_node.value if key_node.tag == _STR else key_text(_scalar_value(key_node))
+            key = _share(key) if len(key) <= _SHORT else key
             if key in out:
-                self._report_duplicate(key, key_node)
+                self._report("duplicate-key", Severity.ERROR,
+                             f"duplicate key {_shorten(key)}: the API server rejects it (strict decoding) "
+                             "or keeps only the last value", key_node)
             out[key] = self.convert(value_node, depth + 1)
         for source in merges:
             merged = self.convert(source, depth + 1)
@@ -340,32 +425,21 @@ class _Converter:
         return out
 
 
-DocumentSink = Callable[[Document], None]
-
-
 @dataclass(slots=True)
 class ParseResult:
     documents: list[Document] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     is_template: bool = False
-    document_count: int = 0
-    sink: DocumentSink | None = None  # takes each document as it is read, instead of `documents`
-
-    def add(self, document: Document) -> None:
-        self.document_count += 1
-        if self.sink is None:
-            self.documents.append(document)
-        else:
-            self.sink(document)
 
 
-_DOC_START = re.compile(r"^(?:---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
+_READ_SIZE = 256  # bytes per read: libyaml decodes all it is given
+_MARKER_LINE = re.compile(r"(?:---|\.\.\.)(?:[ \t\r]|$)")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}")
-_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+# Only these can nest deeper than MAX_DEPTH in a file of sane size: flow brackets, runs of
+# `- `/`? ` entries on one line, and deep indentation. Both patterns are anchored at line
+# starts, so a near miss costs one attempt per line, never one per character.
 _DEEP_INDENT = re.compile(r"^ {2500,}\S", re.MULTILINE)
-_DASH_RUN = re.compile(r"(?:[-?][ \t]+){2500,}")
-_DEEP_SPACES = " " * 2500
-_DASH_PAIR = re.compile(r"[-?][ \t]+[-?][ \t]")  # two steps of a _DASH_RUN: ten times quicker to rule out
+_ENTRY_RUN = re.compile(r"^[ \t]*(?:[-?][ \t]+){2500}", re.MULTILINE)
 
 
 def _error(file: str, message: str, line: int, column: int, rule: str = "parse-error") -> Finding:
@@ -373,209 +447,304 @@ def _error(file: str, message: str, line: int, column: int, rule: str = "parse-e
     return Finding(rule, severity, message, file, Span.point(line, column))
 
 
-def decode(raw: bytes, file: str) -> tuple[str | None, Finding | None]:
-    """Bytes -> text the way a YAML reader must: BOMs honoured, bad bytes pinpointed."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16"), None
-        except UnicodeDecodeError as exc:
-            return None, _error(file, f"invalid UTF-16: {exc.reason}", 1, 1)
-    nul = raw.find(b"\x00", 0, 8192)
-    if nul >= 0:
-        line = raw.count(b"\n", 0, nul) + 1
-        return None, _error(file, "binary file (NUL byte): not a manifest", line, nul - raw.rfind(b"\n", 0, nul))
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - raw.rfind(b"\n", 0, exc.start)
-        return None, _error(file, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}): manifests must be UTF-8",
-                            line, column)
+def _document_starts(raw: bytes) -> Iterator[int]:
+    """Where each `---` line starts (a `---` then a space, a tab or the line's end)."""
+    candidates = [0] if raw.startswith(b"---") else []
+    newline = raw.find(b"\n---")
+    while newline >= 0:
+        candidates.append(newline + 1)
+        newline = raw.find(b"\n---", newline + 1)
+    for at in candidates:
+        if raw[at + 3:at + 4] in (b"", b"\n", b"\r", b" ", b"\t"):
+            yield at
 
 
-def _may_nest_deeply(text: str) -> bool:
-    """Whether `text` could nest 2,500 levels: flow brackets, deep indents or `- - -` runs.
-
-    Each regex runs only where a count or substring test (fast, in C) says it could match.
-    """
-    return (text.count("[") + text.count("{") >= 2500
-            or (_DEEP_SPACES in text and _DEEP_INDENT.search(text) is not None)
-            or (text.count("-") + text.count("?") >= 2500 and _DASH_PAIR.search(text) is not None
-                and _DASH_RUN.search(text) is not None))
-
-
-def _too_deep(text: str) -> tuple[int, int] | None:
-    """Where nesting exceeds MAX_DEPTH, for inputs that could overflow libyaml's C recursion.
-
-    A cheap test picks the rare suspicious input; only that one pays for an event scan.
-    """
-    if not _may_nest_deeply(text):
-        return None
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=_LOADER):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    return (mark.line, mark.column) if mark else (0, 0)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError:
-        return None  # the composer reports the syntax error itself
-    return None
+def _needs_guard(text: str, max_nodes: int) -> bool:
+    """A cheap test that clears almost every file of ever reaching MAX_DEPTH or `max_nodes`."""
+    if len(text) < min(2500, max_nodes):  # too short to nest deep enough to endanger the C stack or to hold
+        return False                        # max_nodes nodes (each needs a character)
+    # Every node but a document's first starts after a line break or one of `,[{:-?`.
+    return (text.count("[") + text.count("{") >= 2500 or _DEEP_INDENT.search(text) is not None
+            or _ENTRY_RUN.search(text) is not None
+            or (len(text) >= max_nodes and sum(map(text.count, "\n,[{:-?")) >= max_nodes))
 
 
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a text is read.
-
-    Reading makes a node and a container for every value, all alive until the file is done:
-    the collector would scan them again and again (5x the reading time of a 1,000-document
-    file, ~15% for small files) to find nothing, since they form no cycles and reference
-    counting frees them.
-    """
-    if not gc.isenabled():
-        yield
-        return
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Collect no garbage while a file's tree is built: the composer only allocates, and the
+    collector would walk the growing tree again and again (6x slower on 100,000 nodes)."""
+    enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.enable()
+        if enabled:
+            gc.enable()
 
 
-class _LineIndex:
-    """A text's lines and the lines of its `---` separators: only recovery from a syntax
-    error needs them, so they are computed on first use (most files never pay)."""
+class _Stream(io.BytesIO):
+    """`raw` from an offset, handed to libyaml in small reads.
 
-    def __init__(self, text: str) -> None:
+    libyaml asks for 16 KB at a time and decodes all it gets, which costs ~100 µs per reader:
+    a file of many broken documents starts one reader per document, so reads stay small.
+    """
+
+    def __init__(self, raw: bytes, offset: int) -> None:
+        super().__init__(raw)  # shares `raw`'s buffer: no copy
+        self.seek(offset)
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        return super().read(_READ_SIZE if size is None or size < 0 else min(size, _READ_SIZE))
+
+
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    message: str
+    mark: Mark | _CMark | None
+    stop: bool  # True: the rest of the file is not read; False: only this document
+
+
+class _EventGuard:
+    """Reads the events of the same bytes one document ahead of the composer, for files that
+    could cross a bound before the composer is done with a document.
+
+    libyaml's C composer recurses once per nesting level and overflows the C stack near
+    100,000 levels (a crash no `except` can catch), and it builds a whole document before
+    podlint sees any of it (~400 bytes a node): so a document nested deeper than MAX_DEPTH,
+    or past the node limit of its file, is refused here, from its events, before it is composed.
+    """
+
+    def __init__(self, raw: bytes, offset: int, nodes: int, max_nodes: int) -> None:
+        self.parser = _Parser(_Stream(raw, offset))
+        self.nodes = nodes  # node events met in the file before this reader's start
+        self.max_nodes = max_nodes
+        self.broken = False
+
+    def refuse(self) -> _Refused | None:
+        """Why the next document must not be composed, if it must not."""
+        if self.broken:
+            return None
+        depth = 0
+        try:
+            while self.parser.check_event():
+                event = self.parser.get_event()
+                if isinstance(event, yaml.NodeEvent) and not isinstance(event, yaml.AliasEvent):
+                    self.nodes += 1
+                    if self.nodes > self.max_nodes:
+                        return _Refused(f"more than {self.max_nodes:,} YAML nodes in one file: the rest is not read",
+                                        event.start_mark, stop=True)
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        return _Refused(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark, stop=False)
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    depth -= 1
+                elif isinstance(event, yaml.DocumentEndEvent):
+                    return None
+        except yaml.YAMLError:
+            self.broken = True  # the composer meets the same syntax error and reports it
+        return None
+
+    def dispose(self) -> None:
+        self.parser.dispose()
+
+
+class _Reader:
+    """The documents of one text, composed lazily from its UTF-8 bytes.
+
+    After a syntax error, reading resumes at the next `---` line on the same bytes (YAML
+    ends every document there, even inside a block scalar or an unclosed quote), so each
+    byte is read about once however many documents are broken.
+    """
+
+    def __init__(self, text: str, original: str, file: str, result: ParseResult, max_nodes: int) -> None:
         self.text = text
+        self.original = original  # the file's own text: the same offsets, kept on documents for fixes
+        self.raw = text.encode("utf-8")
+        self.file = file
+        self.result = result
+        self.converter = _Converter(file, result.findings)
+        self.max_nodes = max_nodes
+        self.guarded = _needs_guard(text, max_nodes)
+        self.guarded_nodes = 0  # node events the guards have met
+        self.start_lines: list[int] = []  # the 0-based lines of `---`, and where they start in `raw`
+        self.start_offsets: list[int] = []
+        line, position = 0, 0
+        for start in _document_starts(self.raw):
+            line += self.raw.count(b"\n", position, start)
+            position = start
+            self.start_lines.append(line)
+            self.start_offsets.append(start)
+        self._lines: list[str] | None = None
+        self.failures = 0  # documents refused (syntax errors, too deep)
 
-    @functools.cached_property
+    @property
     def lines(self) -> list[str]:
-        return self.text.split("\n")
+        """The lines of the text, split only when an error needs them."""
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        return self._lines
 
-    @functools.cached_property
-    def separators(self) -> list[int]:
-        found, line, position = [], 0, 0
-        for match in _DOC_START.finditer(self.text):  # counted on from the last one: linear time
-            line += self.text.count("\n", position, match.start())
-            position = match.start()
-            found.append(line)
-        return found
+    def line_text(self, line: int) -> str:
+        return self.lines[line] if 0 <= line < len(self.lines) else ""
+
+    def read(self) -> None:
+        start: tuple[int, int] | None = (0, 0)
+        while start is not None and not self._over_document_limit(start[0], 0):
+            start = self._read_from(*start)
+
+    def _over_document_limit(self, line: int, column: int) -> bool:
+        """Whether the file has had its MAX_DOCUMENTS (read or refused); says so once at (line, column)."""
+        if len(self.result.documents) + self.failures < MAX_DOCUMENTS:
+            return False
+        message = f"more than {MAX_DOCUMENTS:,} documents in one file: the rest is not read"
+        self.result.findings.append(_error(self.file, message, line + 1, column + 1))
+        return True
+
+    def _next_start(self, problem_line: int, column: int, chunk_line: int) -> tuple[int, int] | None:
+        """Where reading resumes after a document that failed at (problem_line, column).
+
+        An error found at the `---` itself ended the previous document: resume on that line;
+        any other error is inside its document: resume at the `---` after it.
+        """
+        index = bisect.bisect_left(self.start_lines, problem_line)
+        at_start = index < len(self.start_lines) and self.start_lines[index] == problem_line
+        if not (at_start and column == 0 and problem_line > chunk_line):
+            index = bisect.bisect_right(self.start_lines, max(problem_line, chunk_line))
+        if index >= len(self.start_lines):
+            return None
+        return self.start_lines[index], self.start_offsets[index]
+
+    def _read_from(self, line_offset: int, byte_offset: int) -> tuple[int, int] | None:
+        """Compose documents from `byte_offset` on; on an error, report it and return where to resume."""
+        composer = _Composer(_Stream(self.raw, byte_offset))
+        guard = _EventGuard(self.raw, byte_offset, self.guarded_nodes, self.max_nodes) if self.guarded else None
+        try:
+            while composer.check_node():
+                refused = guard.refuse() if guard is not None else None
+                if refused is not None:
+                    mark = refused.mark
+                    line, column = (mark.line + line_offset, mark.column) if mark is not None else (line_offset, 0)
+                    self.result.findings.append(_error(self.file, refused.message, line + 1, column + 1))
+                    self.failures += 1
+                    return None if refused.stop else self._next_start(line, column, line_offset)
+                root = composer.get_node()
+                assert root is not None  # check_node() promised one
+                if self._over_document_limit(root.start_mark.line + line_offset, root.start_mark.column):
+                    return None
+                data = self.converter.document(root, line_offset)
+                self.result.documents.append(Document(self.file, len(self.result.documents), data, root,
+                                                      line_offset, self.original))
+        except yaml.MarkedYAMLError as exc:
+            return self._syntax_error(exc, line_offset, byte_offset)
+        except yaml.YAMLError as exc:  # the reader's own errors; encoding.py refuses their causes first
+            self.result.findings.append(_error(self.file, str(exc).splitlines()[0], line_offset + 1, 1))
+        finally:
+            composer.dispose()
+            if guard is not None:
+                self.guarded_nodes = guard.nodes
+                guard.dispose()
+        return None
+
+    def _syntax_error(self, exc: yaml.MarkedYAMLError, line_offset: int,
+                      byte_offset: int) -> tuple[int, int] | None:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + line_offset, mark.column) if mark is not None else (line_offset, 0)
+        resume = self._next_start(line, column, line_offset)
+        if self._past_its_document(line, column):
+            # libyaml noticed an unclosed quote or bracket only at the next `---` or at the end:
+            # point at what was left open.
+            opening = self._opening(exc, line_offset, byte_offset)
+            if opening is not None:
+                line, column = opening
+        self.result.findings.append(_error(self.file, self._describe(exc, line, column), line + 1, column + 1))
+        self.failures += 1
+        return resume
+
+    def _past_its_document(self, line: int, column: int) -> bool:
+        """Whether libyaml stopped at the next document's `---` (or `...`) or at the end of the text."""
+        text = self.line_text(line)
+        if column == 0 and _MARKER_LINE.match(text):
+            return True
+        return line >= len(self.lines) - 1 and not text[column:].strip()
+
+    def _opening(self, exc: yaml.MarkedYAMLError, line_offset: int, byte_offset: int) -> tuple[int, int] | None:
+        """Where the quote or flow collection that the error left open begins, if known."""
+        problem, context = exc.problem_mark, exc.context_mark
+        if context is not None and problem is not None and (context.line, context.column) < (
+                problem.line, problem.column):
+            return context.line + line_offset, context.column
+        parser = _Parser(_Stream(self.raw, byte_offset))
+        open_flows: list[Mark | _CMark | None] = []
+        try:
+            while parser.check_event():
+                event = parser.get_event()
+                if isinstance(event, yaml.CollectionStartEvent):
+                    open_flows.append(event.start_mark if event.flow_style else None)
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    open_flows.pop()
+        except yaml.YAMLError:
+            pass
+        finally:
+            parser.dispose()
+        flows = [mark for mark in open_flows if mark is not None]
+        return (flows[-1].line + line_offset, flows[-1].column) if flows else None
+
+    def _describe(self, exc: yaml.MarkedYAMLError, line: int, column: int) -> str:
+        problem = exc.problem or "invalid YAML"
+        if self.line_text(line)[column:column + 1] == "\t":
+            return "a tab character cannot indent YAML: use spaces"
+        if column > 1024 and problem.startswith(("could not find expected ':'", "mapping values are not allowed")):
+            return "invalid YAML: a key longer than 1024 characters must be written as an explicit `? key` entry"
+        context = f" ({exc.context})" if exc.context else ""
+        return f"invalid YAML: {problem}{context}"
 
 
-def parse_text(text: str, file: str, sink: DocumentSink | None = None) -> ParseResult:
+def node_limit(max_bytes: int) -> int:
+    """The nodes a file may have under a size limit: as many as a real manifest of that size."""
+    return max(max_bytes // BYTES_PER_NODE, MIN_NODES)
+
+
+MAX_NODES = node_limit(MAX_FILE_BYTES)
+
+
+def parse_text(text: str, file: str, max_nodes: int = MAX_NODES) -> ParseResult:
     """Every document of a YAML or JSON text, with reading problems as findings.
 
     A syntax error costs only the document it is in: reading resumes at the next `---`.
-    With a `sink`, each document goes to it as soon as it is read and is not kept, so a large
-    file needs the memory of one document at a time (a document holds its node tree, ~40
-    times its text). If the file turns out to be an unrendered template, what the sink was
-    given must be dropped: the result then has `is_template` and no document.
     """
-    result = ParseResult(sink=sink)
-    index = _LineIndex(text)
-    offset = 0
-    budget = len(text) + _ALIAS_SLACK
-    with collector_paused():
-        while offset >= 0:
-            chunk = text if offset == 0 else "\n".join(index.lines[offset:])
-            deep = _too_deep(chunk)
-            if deep is not None:
-                line, column = deep
-                result.findings.append(_error(file, f"nesting deeper than {MAX_DEPTH} levels",
-                                              line + 1 + offset, column + 1))
-                offset = _resume_line(index, offset, line + offset)
-                continue
-            offset = _compose_all(chunk, file, offset, budget, result, index, text)
+    readable = yaml_readable(text)
+    refusal = forbidden_character(readable)
+    if refusal is not None:
+        return ParseResult(findings=[_error(file, refusal.message, refusal.line, refusal.column)])
+    result = ParseResult()
+    with _gc_paused():
+        _Reader(readable, text, file, result, max_nodes).read()
     if any(f.rule == "parse-error" for f in result.findings):
-        match = _TEMPLATE.search(text)
+        match = _TEMPLATE.search(readable)
         if match is not None:
-            line = text.count("\n", 0, match.start()) + 1
-            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
             message = "unrendered Helm/Go template: render it (helm template, kustomize build) and lint the output"
-            return ParseResult(findings=[_error(file, message, line, column, "unrendered-template")],
-                               is_template=True)
+            return ParseResult(findings=[_error(file, message, *point(readable, match.start()),
+                                                rule="unrendered-template")], is_template=True)
     return result
 
 
-def _resume_line(index: _LineIndex, failed_from: int, problem_line: int) -> int:
-    """The line of the `---` that starts the document after the one that failed, or -1.
-
-    `failed_from` is where the failing document's text begins (after the last good one): if
-    content stands before the next separator, that separator ends the failing document;
-    otherwise the failing document starts with it and the one after is the place to resume.
-    """
-    following = [line for line in index.separators if line >= failed_from]
-    if not following:
-        return -1
-    first = following[0]
-    content_before = any(
-        stripped and not stripped.startswith("#")
-        for stripped in (line.strip() for line in index.lines[failed_from:first])
-    )
-    if content_before:
-        return first
-    return following[1] if len(following) > 1 else -1
-
-
-def _compose_all(chunk: str, file: str, line_offset: int, budget: int, result: ParseResult,
-                 index: _LineIndex, text: str) -> int:
-    """Compose the documents of `chunk`; on a syntax error, report it and return where to resume (or -1)."""
-    composer = _Composer(chunk)
-    failed_from = line_offset
-    try:
-        while composer.check_node():
-            root = composer.get_node()
-            if root is None:  # pragma: no cover - check_node() promised a node
-                break
-            converter = _Converter(file, line_offset, budget, result.findings)
-            try:
-                data = converter.convert(root)
-            except _Abort as abort:
-                mark = abort.node.start_mark
-                result.findings.append(_error(file, abort.message, mark.line + 1 + line_offset, mark.column + 1))
-                data = None
-            result.add(Document(file, result.document_count, data, root, line_offset, text))
-            failed_from = root.end_mark.line + line_offset
-    except yaml.MarkedYAMLError as exc:
-        resume = _resume_line(index, failed_from, 0)
-        mark = exc.problem_mark or exc.context_mark
-        # libyaml may notice an unclosed bracket or quote documents later: point at its opening.
-        if (mark is not None and resume >= 0 and mark.line + line_offset >= resume
-                and exc.context_mark is not None):
-            mark = exc.context_mark
-        line, column = (mark.line, mark.column) if mark is not None else (0, 0)
-        result.findings.append(_error(file, _describe(exc), line + 1 + line_offset, column + 1))
-        return resume
-    except yaml.YAMLError as exc:  # reader errors: characters YAML does not allow
-        result.findings.append(_error(file, str(exc).splitlines()[0], 1 + line_offset, 1))
-        return -1
-    finally:
-        composer.dispose()
-    return -1
-
-
-def _describe(exc: yaml.MarkedYAMLError) -> str:
-    problem = exc.problem or "invalid YAML"
-    if "'\\t'" in problem:
-        return "a tab character cannot indent YAML: use spaces"
-    context = f" ({exc.context})" if exc.context else ""
-    return f"invalid YAML: {problem}{context}"
-
-
-def parse_bytes(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES,
-                sink: DocumentSink | None = None) -> ParseResult:
+def parse_bytes(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES) -> ParseResult:
     if len(raw) > max_bytes:
         return ParseResult(findings=[_error(
-            file, f"file is {len(raw):,} bytes, over the {max_bytes:,}-byte limit: skipped", 1, 1)])
-    text, problem = decode(raw, file)
+            file, f"file is over the {max_bytes:,}-byte limit (--max-file-size): skipped", 1, 1)])
+    text, refusal = decode(raw, file)
     if text is None:
-        assert problem is not None
-        return ParseResult(findings=[problem])
-    return parse_text(text, file, sink)
+        return ParseResult(findings=[refusal] if refusal is not None else [])
+    return parse_text(text, file, node_limit(max_bytes))
+
+
+def decode(raw: bytes, file: str) -> tuple[str | None, Finding | None]:
+    """A file's own text (as `podlint fix` rewrites it), or the finding that refuses it."""
+    text = encoding.decode(raw)
+    if isinstance(text, Refusal):
+        return None, _error(file, text.message, text.line, text.column)
+    return text, None
 
 
 def iter_mappings(documents: list[Document]) -> Iterator[Document]:

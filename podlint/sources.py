@@ -1,12 +1,22 @@
-"""Command-line paths -> the files to lint, in a stable order, with read problems as data."""
+"""Command-line paths -> the files to lint, in a stable order, with read problems as data.
+
+No read takes more than the size limit plus one byte, so even `/dev/zero` ends. A folder
+walk reads only regular files (a FIFO or a device found there could block or never end; given
+by name they are read, as `podlint lint <(helm template .)` needs), follows links but refuses
+one back into a folder it is inside (a loop), and skips a folder already walked by another link.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from podlint.parse import MAX_FILE_BYTES
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -20,10 +30,12 @@ class Source:
     name: str
     path: Path | None  # None for standard input
 
-    def read(self) -> bytes:
+    def read(self, limit: int = MAX_FILE_BYTES) -> bytes:
+        """The content, cut after `limit` + 1 bytes: enough to tell that it is over the limit."""
         if self.path is None:
-            return sys.stdin.buffer.read()
-        return self.path.read_bytes()
+            return sys.stdin.buffer.read(limit + 1)
+        with self.path.open("rb") as file:
+            return file.read(limit + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,49 +44,90 @@ class SourceError:
     message: str
 
 
-def _display(path: Path) -> str:
+def display_name(path: Path | str) -> str:
+    """A path as reports show it: no leading `./`, and bytes that are not UTF-8 as `\\xNN` escapes
+    (a report is Unicode text; a raw undecodable byte would break JSON and UTF-8 output)."""
     text = str(path)
-    return text[2:] if text.startswith("./") else text
+    text = text[2:] if text.startswith("./") else text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _cannot(exc: OSError, what: str = "cannot read") -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop: not followed"
+    return f"{what}: {exc.strerror or exc}"
+
+
+Identity = tuple[int, int]  # (device, inode): a folder whatever the path that reached it
 
 
 def _walk(root: Path) -> Iterator[Source | SourceError]:
-    """A directory's manifests, recursively; hidden folders skipped; links followed once."""
-    seen: set[tuple[int, int]] = set()
+    """A directory's manifests, depth first in name order; hidden entries skipped.
 
-    def visit(folder: Path) -> Iterator[Source | SourceError]:
+    The stack is explicit: a hostile tree may nest deeper than Python's recursion limit.
+    """
+    walked: set[Identity] = set()
+    # Each level: the entries still to visit, and the folders it is inside (to catch loops).
+    stack: list[tuple[Iterator[os.DirEntry[str]], dict[Identity, Path]]] = []
+
+    def enter(folder: Path, ancestors: dict[Identity, Path]) -> SourceError | None:
         try:
             info = folder.stat()
-        except OSError as exc:
-            yield SourceError(_display(folder), f"cannot read folder: {exc.strerror or exc}")
-            return
-        identity = (info.st_dev, info.st_ino)
-        if identity in seen:
-            yield SourceError(_display(folder), "symbolic link loop: folder already visited, skipped")
-            return
-        seen.add(identity)
-        try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError as exc:
-            yield SourceError(_display(folder), f"cannot read folder: {exc.strerror or exc}")
-            return
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            path = folder / entry.name
-            try:
-                is_dir = entry.is_dir()
-                is_file = entry.is_file()
-            except OSError as exc:
-                yield SourceError(_display(path), f"cannot read: {exc.strerror or exc}")
-                continue
-            if is_dir:
-                yield from visit(path)
-            elif is_file and entry.name.endswith(MANIFEST_SUFFIXES):
-                yield Source(_display(path), path)
-            elif entry.is_symlink() and not path.exists() and entry.name.endswith(MANIFEST_SUFFIXES):
-                yield SourceError(_display(path), "broken symbolic link")
+            return SourceError(display_name(folder), _cannot(exc, "cannot read folder"))
+        identity = (info.st_dev, info.st_ino)
+        if identity in ancestors:
+            return SourceError(display_name(folder),
+                               f"symbolic link loop (back to {display_name(ancestors[identity])}): not followed")
+        if identity not in walked:  # else the same folder through another link: its files are linted once
+            walked.add(identity)
+            stack.append((iter(entries), {**ancestors, identity: folder}))
+        return None
 
-    yield from visit(root)
+    problem = enter(root, {})
+    if problem is not None:
+        yield problem
+    while stack:
+        entries, ancestors = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir()
+            is_file = entry.is_file()
+        except OSError as exc:
+            yield SourceError(display_name(path), _cannot(exc))
+            continue
+        if is_dir:
+            problem = enter(path, ancestors)
+            if problem is not None:
+                yield problem
+        elif is_file and entry.name.endswith(MANIFEST_SUFFIXES):
+            yield Source(display_name(path), path)
+        elif entry.is_symlink() and not path.exists() and entry.name.endswith(MANIFEST_SUFFIXES):
+            yield SourceError(display_name(path), "broken symbolic link")
+
+
+def _given(raw: str) -> Iterator[Source | SourceError]:
+    path = Path(raw)
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            message = "broken symbolic link" if path.is_symlink() else "no such file or directory"
+        else:
+            message = _cannot(exc)
+        yield SourceError(display_name(raw), message)
+        return
+    if stat.S_ISDIR(mode):
+        yield from _walk(path)
+    else:
+        yield Source(display_name(path), path)
 
 
 def expand(paths: list[str], exclude: tuple[str, ...] = ()) -> Iterator[Source | SourceError]:
@@ -83,16 +136,7 @@ def expand(paths: list[str], exclude: tuple[str, ...] = ()) -> Iterator[Source |
 
     emitted: set[str] = set()
     for raw in paths:
-        if raw == STDIN:
-            items: Iterator[Source | SourceError] = iter([Source(STDIN_NAME, None)])
-        else:
-            path = Path(raw)
-            if path.is_dir():
-                items = _walk(path)
-            elif path.exists():
-                items = iter([Source(_display(path), path)])
-            else:
-                items = iter([SourceError(raw, "no such file or directory")])
+        items = iter([Source(STDIN_NAME, None)]) if raw == STDIN else _given(raw)
         for item in items:
             if exclude and item.name != STDIN_NAME and matches_glob(item.name, exclude):
                 continue

@@ -65,7 +65,8 @@ def test_json_shape(tmp_path: Path) -> None:
     result = podlint("lint", "-f", "json", str(tmp_path / "bad.yaml"))
     report = json.loads(result.stdout)
     assert set(report) == {"findings", "summary"}
-    assert report["summary"] == {"files": 1, "documents": 1, "errors": 0, "warnings": 1, "infos": 0}
+    assert report["summary"] == {"files": 1, "documents": 1, "errors": 0, "warnings": 1, "infos": 0,
+                                 "custom_resources_skipped": 0}
     finding = report["findings"][0]
     assert set(finding) == {"rule", "severity", "message", "file", "line", "column", "end_line", "end_column",
                             "kind", "name", "namespace", "path", "fixable"}
@@ -92,7 +93,7 @@ def test_broken_file_next_to_good_one_still_reports_both(tmp_path: Path) -> None
     (tmp_path / "b-bad.yaml").write_text(BAD)
     result = podlint("lint", str(tmp_path))
     assert result.returncode == 2
-    assert "a-broken.yaml:5:1: error parse-error" in result.stdout
+    assert "a-broken.yaml:4:9: error parse-error" in result.stdout  # the unclosed `[`
     assert "b-bad.yaml:8:7: warning image-latest-tag" in result.stdout
     assert "Traceback" not in result.stderr
 

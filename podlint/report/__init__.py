@@ -15,6 +15,7 @@ class Summary:
     files: int = 0
     documents: int = 0
     objects: int = 0
+    custom_skipped: int = 0  # custom resources not schema-checked: no CRD in the run, no --schema-dir file
     errors: int = 0
     warnings: int = 0
     infos: int = 0

@@ -37,6 +37,7 @@ def render(report: Report, colour: bool) -> str:
             "errors": summary.errors,
             "warnings": summary.warnings,
             "infos": summary.infos,
+            "custom_resources_skipped": summary.custom_skipped,
         },
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

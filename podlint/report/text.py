@@ -29,5 +29,7 @@ def render(report: Report, colour: bool) -> str:
         f"{_plural(summary.files, 'file')}, {_plural(summary.documents, 'document')}: "
         f"{_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}, "
         f"{_plural(summary.infos, 'info')}"
+        + (f"; {_plural(summary.custom_skipped, 'custom resource')} not schema-checked (no CRD or --schema-dir schema)"
+           if summary.custom_skipped else "")
     )
     return "\n".join(lines) + "\n"

@@ -1,0 +1,153 @@
+"""Schemas for custom resources: from CustomResourceDefinitions in the run, or from files.
+
+A CRD's `openAPIV3Schema` is a structural OpenAPI v3 schema with Kubernetes extensions; it
+becomes a JSON Schema that checks what the API server checks when it decodes a custom
+resource strictly: `nullable`, `x-kubernetes-int-or-string`, and unknown fields (which the
+API server prunes, and `kubectl apply` with strict field validation rejects) unless
+`x-kubernetes-preserve-unknown-fields` keeps them. CEL rules (`x-kubernetes-validations`)
+and formats are not checked.
+
+Schema files follow the `{kind}_{version}.json` naming of CRD schema catalogues (kind in
+lower case), directly in a `--schema-dir` folder or in a `{group}/` subfolder of it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from podlint.objects import K8sObject
+
+CRD_KIND = "CustomResourceDefinition"
+CRD_GROUP = "apiextensions.k8s.io"
+# Keywords that keep their meaning in JSON Schema; everything else (formats, extensions,
+# OpenAPI-only keywords) is left out.
+_KEEP = frozenset({
+    "type", "enum", "required", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "minLength", "maxLength", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
+    "multipleOf",
+})
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+
+
+def is_crd(obj: K8sObject) -> bool:
+    return obj.kind == CRD_KIND and obj.group == CRD_GROUP
+
+
+def schemas_of_crd(obj: K8sObject) -> dict[tuple[str, str], dict[str, Any]]:
+    """(apiVersion, kind) -> JSON Schema, for each served version of a CRD that has a schema."""
+    spec = obj.get(("spec",))
+    if not isinstance(spec, dict):
+        return {}
+    group = spec.get("group")
+    names = spec.get("names")
+    kind = names.get("kind") if isinstance(names, dict) else None
+    if not isinstance(group, str) or not isinstance(kind, str):
+        return {}
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    shared = _openapi(spec.get("validation"))  # apiextensions.k8s.io/v1beta1: one schema for all versions
+    versions = spec.get("versions")
+    if isinstance(versions, list):
+        for version in versions:
+            if not isinstance(version, dict) or not isinstance(version.get("name"), str):
+                continue
+            if version.get("served") is False:
+                continue
+            schema = _openapi(version.get("schema")) or shared
+            if schema is not None:
+                found[(f"{group}/{version['name']}", kind)] = to_json_schema(schema)
+    elif isinstance(spec.get("version"), str) and shared is not None:
+        found[(f"{group}/{spec['version']}", kind)] = to_json_schema(shared)
+    return found
+
+
+def _openapi(holder: Any) -> dict[str, Any] | None:
+    if isinstance(holder, dict) and isinstance(holder.get("openAPIV3Schema"), dict):
+        schema: dict[str, Any] = holder["openAPIV3Schema"]
+        return schema
+    return None
+
+
+def to_json_schema(node: dict[str, Any]) -> dict[str, Any]:
+    """A structural OpenAPI v3 schema (as in a CRD) -> an equivalent strict JSON Schema."""
+    out: dict[str, Any] = {key: value for key, value in node.items() if key in _KEEP}
+    if node.get("x-kubernetes-int-or-string") is True:
+        out["type"] = ["integer", "string"]
+        node = {key: value for key, value in node.items() if key not in _SUBSCHEMA_LISTS}
+    if node.get("nullable") is True and isinstance(out.get("type"), str):
+        out["type"] = [out["type"], "null"]
+    if node.get("nullable") is True and "enum" in out:
+        out["enum"] = [*out["enum"], None]
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        out["properties"] = {name: to_json_schema(sub) for name, sub in properties.items() if isinstance(sub, dict)}
+    items = node.get("items")
+    if isinstance(items, dict):
+        out["items"] = to_json_schema(items)
+    extra = node.get("additionalProperties")
+    if isinstance(extra, dict):
+        out["additionalProperties"] = to_json_schema(extra)
+    elif isinstance(extra, bool):
+        out["additionalProperties"] = extra
+    elif isinstance(properties, dict) and node.get("x-kubernetes-preserve-unknown-fields") is not True:
+        out["additionalProperties"] = False  # pruned by the API server, rejected by strict kubectl
+    for key in _SUBSCHEMA_LISTS:
+        options = node.get(key)
+        if isinstance(options, list):
+            # Structural schemas allow only value checks here, never new fields or types.
+            out[key] = [_value_checks(option) for option in options if isinstance(option, dict)]
+    if isinstance(node.get("not"), dict):
+        out["not"] = _value_checks(node["not"])
+    if node.get("x-kubernetes-embedded-resource") is True and isinstance(out.get("properties"), dict):
+        for name in ("apiVersion", "kind", "metadata"):
+            out["properties"].setdefault(name, {})
+    return out
+
+
+def _value_checks(node: dict[str, Any]) -> dict[str, Any]:
+    """A subschema under allOf/anyOf/oneOf/not: its checks, without the strictness of a full schema."""
+    out: dict[str, Any] = {key: value for key, value in node.items() if key in _KEEP}
+    if isinstance(node.get("properties"), dict):
+        out["properties"] = {name: _value_checks(sub) for name, sub in node["properties"].items()
+                             if isinstance(sub, dict)}
+    if isinstance(node.get("items"), dict):
+        out["items"] = _value_checks(node["items"])
+    for key in _SUBSCHEMA_LISTS:
+        if isinstance(node.get(key), list):
+            out[key] = [_value_checks(option) for option in node[key] if isinstance(option, dict)]
+    return out
+
+
+def with_object_fields(schema: dict[str, Any], object_meta: dict[str, Any]) -> dict[str, Any]:
+    """A custom resource's root: apiVersion, kind and metadata are always there, checked as for any object."""
+    root = dict(schema)
+    properties = dict(root.get("properties") or {})
+    properties["apiVersion"] = {"type": "string"}
+    properties["kind"] = {"type": "string"}
+    properties["metadata"] = object_meta
+    root["properties"] = properties
+    root["type"] = "object"
+    return root
+
+
+def find_schema_file(folders: tuple[Path, ...], api_version: str, kind: str) -> Path | None:
+    """`{group}/{kind}_{version}.json` or `{kind}_{version}.json` (kind lower-cased) in the folders."""
+    group, _, version = api_version.rpartition("/")
+    name = f"{kind.lower()}_{version}.json"
+    for folder in folders:
+        for candidate in (folder / group / name, folder / name) if group else (folder / name,):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def read_schema_file(path: Path) -> dict[str, Any]:
+    """ValueError with a reason when the file is not a JSON Schema object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read schema {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"schema {path} is not a JSON object")
+    return data
