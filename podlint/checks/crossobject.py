@@ -102,6 +102,7 @@ def _named_ports(workload: K8sObject) -> set[tuple[Any, Any]] | None:
 
 @run_check("service-target-port-not-found")
 def service_target_port_not_found(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
+    named: dict[int, set[tuple[Any, Any]] | None] = {}  # id(workload) -> its named ports, once per run
     for service in inventory.of_kind("Service"):
         selector = _service_selector(service)
         if selector is None or not inventory.pods_known(service):
@@ -109,7 +110,11 @@ def service_target_port_not_found(inventory: Inventory, ctx: Context) -> Iterato
         selected = _selected(inventory, service, selector)
         if not selected:
             continue  # service-selects-nothing says it
-        ports = [_named_ports(workload) for workload in selected]
+        ports = []
+        for workload in selected:
+            if id(workload) not in named:
+                named[id(workload)] = _named_ports(workload)
+            ports.append(named[id(workload)])
         for index, port in items(service.get(("spec", "ports"))):
             target = port.get("targetPort")
             if not isinstance(target, str) or port_name(target) or unrendered(target):
