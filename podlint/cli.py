@@ -43,34 +43,47 @@ def _usage_error(message: str) -> typer.Exit:
     return typer.Exit(report_usage_error(UsageError(message)))
 
 
+# Options shared by `lint` and `fix`, declared once.
+FormatsOption = Annotated[list[str] | None, typer.Option(
+    "--format", "-f", metavar="FORMAT[=FILE]",
+    help="text, json, sarif, github or gitlab; repeat it for several reports, "
+         "each but one written to its own FILE (default: text).")]
+OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")]
+FailOnOption = Annotated[str | None, typer.Option(help="Exit 1 when a finding reaches this severity: error, "
+                                                  "warning (the default), info or never.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")]
+VersionOption = Annotated[str | None, typer.Option(
+    "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")]
+ProfileOption = Annotated[str | None, typer.Option(help="Rule profile: default, strict or all.")]
+ConfigOption = Annotated[Path | None, typer.Option(
+    "--config", "-c", help="Configuration file (default: .podlint.yaml or [tool.podlint] in pyproject.toml, "
+    "searched from the current folder up to the repository root).")]
+BaselineOption = Annotated[Path | None, typer.Option(help="Report only findings not recorded in this baseline.")]
+SchemaDirOption = Annotated[list[Path] | None, typer.Option(
+    "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
+    "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")]
+DebugOption = Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")]
+
+
 @app.command()
 def lint(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or - for standard input.")],
-    output_formats: Annotated[list[str] | None, typer.Option(
-        "--format", "-f", metavar="FORMAT[=FILE]",
-        help="text, json, sarif, github or gitlab; repeat it for several reports, "
-             "each but one written to its own FILE (default: text).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
-    fail_on: Annotated[str | None, typer.Option(help="Exit 1 when a finding reaches this severity: error, "
-                                                "warning (the default), info or never.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")] = False,
-    kubernetes_version: Annotated[str | None, typer.Option(
-        "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")] = None,
-    profile: Annotated[str | None, typer.Option(help="Rule profile: default, strict or all.")] = None,
-    config: Annotated[Path | None, typer.Option(
-        "--config", "-c", help="Configuration file (default: .podlint.yaml or [tool.podlint] in pyproject.toml, "
-        "searched from the current folder up to the repository root).")] = None,
-    baseline: Annotated[Path | None, typer.Option(help="Report only findings not recorded in this baseline.")] = None,
+    output_formats: FormatsOption = None,
+    output: OutputOption = None,
+    fail_on: FailOnOption = None,
+    quiet: QuietOption = False,
+    kubernetes_version: VersionOption = None,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    baseline: BaselineOption = None,
     write_baseline: Annotated[Path | None, typer.Option(help="Record the findings of this run as a baseline.")] = None,
-    schema_dir: Annotated[list[Path] | None, typer.Option(
-        "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
-        "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")] = None,
+    schema_dir: SchemaDirOption = None,
     policy: Annotated[list[Path] | None, typer.Option(
         "--policy", help="ValidatingAdmissionPolicy files or folders (with their bindings) to check the "
         "manifests against, offline (repeatable).")] = None,
     max_file_size: Annotated[str | None, typer.Option(
         help="Skip (and report) files larger than this: bytes, or a quantity such as 512Ki (default 10Mi).")] = None,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
+    debug: DebugOption = False,
     fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes first (as `podlint fix`), "
                                       "then report what remains.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="With --fix: print the fixes as a unified diff, "
@@ -118,25 +131,16 @@ def fix_command(
     diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a unified diff; change nothing.")] = False,
     select: Annotated[str | None, typer.Option("--select", help="Only these fixable rules (comma-separated ids; "
                                                "default: every fixable rule).")] = None,
-    output_formats: Annotated[list[str] | None, typer.Option(
-        "--format", "-f", metavar="FORMAT[=FILE]",
-        help="The report of what remains: text, json, sarif, github or gitlab; repeat it for several reports, "
-             "each but one written to its own FILE (default: text).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
-    fail_on: Annotated[str | None, typer.Option(help="Exit 1 when a remaining finding reaches this severity: "
-                                                "error, warning (the default), info or never.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line; silent when clean.")] = False,
-    kubernetes_version: Annotated[str | None, typer.Option(
-        "--kubernetes-version", help="The target cluster's version (1.29 to 1.37; default: the newest).")] = None,
-    profile: Annotated[str | None, typer.Option(help="Rule profile: default, strict or all.")] = None,
-    config: Annotated[Path | None, typer.Option(
-        "--config", "-c", help="Configuration file (default: .podlint.yaml or [tool.podlint] in pyproject.toml, "
-        "searched from the current folder up to the repository root).")] = None,
-    baseline: Annotated[Path | None, typer.Option(help="Report only remaining findings not in this baseline.")] = None,
-    schema_dir: Annotated[list[Path] | None, typer.Option(
-        "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
-        "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")] = None,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
+    output_formats: FormatsOption = None,
+    output: OutputOption = None,
+    fail_on: FailOnOption = None,
+    quiet: QuietOption = False,
+    kubernetes_version: VersionOption = None,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    baseline: BaselineOption = None,
+    schema_dir: SchemaDirOption = None,
+    debug: DebugOption = False,
 ) -> None:
     """Apply the safe fixes (rules marked fixable), rewrite the files, then report what remains."""
     lint(paths, output_formats, output, fail_on, quiet, kubernetes_version, profile, config, baseline,

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from tests.conftest import ROOT
-from tests.test_cli import BAD, GOOD
+from tests.manifests import BAD, GOOD
 
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 EXPRESSION = re.compile(r"\$\{\{\s*inputs\.([a-z-]+)\s*\}\}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.test_cli import BAD, podlint
+from tests.manifests import BAD
+from tests.test_cli import podlint
 
 
 def test_baseline_matches_by_object_and_path_not_line(tmp_path: Path) -> None:

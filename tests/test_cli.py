@@ -8,19 +8,8 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.manifests import BAD, GOOD
 
-BAD = """apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: nginx
-      resources:
-        limits: {cpu: 100m, memory: 64Mi}
-"""
-GOOD = BAD.replace("image: nginx", "image: nginx:1.27.3")
 BROKEN = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n"
 
 

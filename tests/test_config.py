@@ -11,7 +11,8 @@ import pytest
 from podlint.catalogue import load_catalogue
 from podlint.config import ConfigError, find_config, load_config, settle
 from podlint.engine import Linter
-from tests.test_cli import BAD, podlint
+from tests.manifests import BAD
+from tests.test_cli import podlint
 
 LIMITLESS = BAD.replace("image: nginx", "image: nginx:1.27.3").replace(
     "      resources:\n        limits: {cpu: 100m, memory: 64Mi}\n", "")

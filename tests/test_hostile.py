@@ -25,7 +25,7 @@ from podlint.objects import K8sObject
 from podlint.parse import MAX_DEPTH, MAX_FILE_BYTES, Document
 from podlint.sources import expand
 from tests.conftest import ROOT, TESTS, expectations
-from tests.test_cli import BAD
+from tests.manifests import BAD
 
 Expected = set[tuple[str, int, int]]
 

@@ -26,24 +26,13 @@ from podlint.findings import Edit
 from podlint.lsp import apply_edits, disable_edit, is_manifest, same_data, split_lines
 from podlint.sources import expand
 from tests.conftest import ROOT
+from tests.manifests import BAD, GOOD
 
 lsp = pytest.mark.asyncio(loop_scope="module")  # the tests share one server per fixture
 
 PUBLISH = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
 TIMEOUT = 10.0
 
-BAD = """apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: nginx
-      resources:
-        limits: {cpu: 100m, memory: 64Mi}
-"""
-GOOD = BAD.replace("image: nginx", "image: nginx:1.27.3")
 
 
 class Client(LanguageClient):

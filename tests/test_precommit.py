@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from tests.test_cli import BAD, GOOD
+from tests.manifests import BAD, GOOD
 
 WORKFLOW = "name: ci\non:\n  push:\n    branches: [main]\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from podlint.report import FORMATS, Output, formatter, plan_outputs
-from tests.test_cli import BAD, podlint
+from tests.manifests import BAD
+from tests.test_cli import podlint
 
 
 def test_plans() -> None:

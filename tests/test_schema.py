@@ -22,6 +22,7 @@ from podlint.schema import FORMATS, SCHEMA_RULES, SchemaValidator, shipped
 from podlint.sources import Source, expand
 from podlint.versions import SUPPORTED, format_version
 from tests.conftest import CORPUS, ROOT
+from tests.manifests import GOOD as POD
 
 # Kinds of every built-in API group a manifest commonly holds.
 COMMON_KINDS = [
@@ -50,18 +51,6 @@ def only(findings: list[Finding], rule: str) -> Finding:
     assert len(matching) == 1, [f"{f.rule} {f.message}" for f in findings]
     return matching[0]
 
-
-POD = """apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: nginx:1.27.3
-      resources:
-        limits: {cpu: 100m, memory: 64Mi}
-"""
 
 
 # --- shipped schemas ---------------------------------------------------------------------
