@@ -166,7 +166,7 @@ def shell_without_c(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
         shell = _program(shell_argv[0])
         yield Problem(
             container.child("command"),
-            f"{shell} is given the inline script {_describe([script])!r} without -c: "
+            f"{shell} is given the inline script {_describe([script])} without -c: "
             "the shell tries to open a file of that name and exits",
             # POSIX: `sh -c [options] script`, so -c right after the shell is right whatever follows.
             fix=edits.insert_item_after(pod.obj, container.child("command", shell_index), "-c",
