@@ -85,7 +85,7 @@ def selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
     return True
 
 
-def _is_empty_selector(selector: dict[str, Any]) -> bool:
+def is_empty_selector(selector: dict[str, Any]) -> bool:
     return not selector.get("matchLabels") and not selector.get("matchExpressions")
 
 
@@ -104,7 +104,7 @@ def selector_mismatch(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     labels = template_labels if isinstance(template_labels, dict) else {}
     if kind == "ReplicationController":  # a plain label map
         selector = {"matchLabels": selector}
-    if _is_empty_selector(selector):
+    if is_empty_selector(selector):
         yield Problem(("spec", "selector"), f"empty selector is invalid for {kind.lower()}")
         return
     if selector_matches(selector, labels):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from podlint.checks import Context, Problem, run_check
-from podlint.checks.controllers import selector_matches
+from podlint.checks.controllers import is_empty_selector, selector_matches
 from podlint.checks.fields import as_dict, items, unrendered
 from podlint.findings import FieldPath
 from podlint.inventory import GENERATED_LABELS, WORKLOAD_KINDS, Inventory
@@ -198,17 +198,13 @@ def hpa_target_not_found(inventory: Inventory, ctx: Context) -> Iterator[tuple[K
 
 def _label_selector_problem(inventory: Inventory, obj: K8sObject, path: FieldPath, what: str) -> Problem | None:
     selector = obj.get(path)
-    if not isinstance(selector, dict) or _is_empty(selector) or not inventory.pods_known(obj):
+    if not isinstance(selector, dict) or is_empty_selector(selector) or not inventory.pods_known(obj):
         return None  # an empty selector selects every pod of the namespace
     if any(unrendered(v) for v in as_dict(selector.get("matchLabels")).values()):
         return None
     if _selected(inventory, obj, selector):
         return None
     return Problem(path, f"{what} ({_describe(selector)}) matches the pods of no workload in the inputs")
-
-
-def _is_empty(selector: dict[str, Any]) -> bool:
-    return not selector.get("matchLabels") and not selector.get("matchExpressions")
 
 
 def _selecting_nothing(inventory: Inventory, kind: str, field: str, effect: str) -> Iterator[tuple[K8sObject, Problem]]:
