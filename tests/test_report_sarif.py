@@ -17,7 +17,6 @@ from podlint.catalogue import load_catalogue
 from podlint.engine import Linter, lint_sources
 from podlint.findings import Edit, Finding, Fix, Severity, Span
 from podlint.report import Report, Summary, formatter
-from podlint.report.sarif import to_json
 from podlint.sources import expand
 from tests.conftest import CORPUS, ROOT
 
@@ -238,15 +237,81 @@ def test_fixes_become_sarif_replacements() -> None:
                                        "insertedContent": {"text": "nginx:1.27.3"}}]
 
 
-def test_serialisation_uses_schema_names_and_drops_only_defaults() -> None:
+# The SARIF objects podlint writes, by their place in the log: sarif-om's class for each, and
+# the classes of the objects below it ([cls]: an array of them; {cls}: a map of them).
+def _model() -> dict[type, dict[str, Any]]:
     import sarif_om as om
 
-    assert to_json(om.Region(start_line=3, start_column=1)) == {"startLine": 3, "startColumn": 1}
-    # -1 indexes and list defaults mean "not set" and are dropped; a level is always written.
-    assert to_json(om.ArtifactLocation(uri="a.yaml")) == {"uri": "a.yaml"}
-    assert to_json(om.ReportingConfiguration(level="warning")) == {"level": "warning"}
-    assert to_json(om.Result(message=om.Message(text="m"), rule_index=0)) == {
-        "message": {"text": "m"}, "level": "warning", "ruleIndex": 0}
+    return {
+        om.SarifLog: {"runs": [om.Run]},
+        om.Run: {"tool": om.Tool, "invocations": [om.Invocation], "originalUriBaseIds": {om.ArtifactLocation},
+                 "results": [om.Result]},
+        om.Tool: {"driver": om.ToolComponent},
+        om.ToolComponent: {"rules": [om.ReportingDescriptor]},
+        om.ReportingDescriptor: {"shortDescription": om.MultiformatMessageString,
+                                 "fullDescription": om.MultiformatMessageString,
+                                 "help": om.MultiformatMessageString,
+                                 "defaultConfiguration": om.ReportingConfiguration},
+        om.Result: {"message": om.Message, "locations": [om.Location], "fixes": [om.Fix]},
+        om.Location: {"physicalLocation": om.PhysicalLocation, "logicalLocations": [om.LogicalLocation]},
+        om.PhysicalLocation: {"artifactLocation": om.ArtifactLocation, "region": om.Region},
+        om.Fix: {"description": om.Message, "artifactChanges": [om.ArtifactChange]},
+        om.ArtifactChange: {"artifactLocation": om.ArtifactLocation, "replacements": [om.Replacement]},
+        om.Replacement: {"deletedRegion": om.Region, "insertedContent": om.ArtifactContent},
+    }
+
+
+def follows_the_object_model(value: dict[str, Any], cls: type, model: dict[type, dict[str, Any]],
+                             where: str = "log") -> list[str]:
+    """Problems with a SARIF object against sarif-om's class for it: unknown properties, required
+    ones missing, and defaults written out (all but `level`, which readers should not have to know)."""
+    import attr
+
+    fields = {field.metadata["schema_property_name"]: field for field in attr.fields(cls)}
+    problems = [f"{where}: {cls.__name__} has no property {key!r}" for key in value if key not in fields]
+    problems += [f"{where}: {cls.__name__} needs {key!r}" for key, field in fields.items()
+                 if field.default is attr.NOTHING and key not in value]
+    for key, item in value.items():
+        field = fields.get(key)
+        if field is not None and key != "level":
+            factory = getattr(field.default, "factory", None)  # an attr.Factory default, e.g. a list
+            default = factory() if callable(factory) else field.default
+            if item == default:
+                problems.append(f"{where}.{key}: the default {default!r} is written out")
+        child = model.get(cls, {}).get(key)
+        if isinstance(child, list):
+            for number, element in enumerate(item):
+                problems += follows_the_object_model(element, child[0], model, f"{where}.{key}[{number}]")
+        elif isinstance(child, set):
+            [element_cls] = child
+            for name, element in item.items():
+                problems += follows_the_object_model(element, element_cls, model, f"{where}.{key}.{name}")
+        elif child is not None:
+            problems += follows_the_object_model(item, child, model, f"{where}.{key}")
+    return problems
+
+
+def test_every_object_follows_sarif_oms_model(repo: Path) -> None:
+    import sarif_om as om
+
+    edit = Edit(start=(6, 14), end=(6, 19), text="nginx:1.27.3")
+    fixable = Finding("image-latest-tag", Severity.WARNING, "no tag", "web.yaml", Span(7, 15, 7, 20),
+                      kind="Deployment", name="web", namespace="shop", path="spec", fixable=True,
+                      fix=Fix("pin the tag", (edit,)))
+    logs = [sarif_of([str(repo)], repo), json.loads(formatter("sarif")(Report([fixable], Summary(), 1, root=ROOT),
+                                                                          False))]
+    for log in logs:
+        assert follows_the_object_model(log, om.SarifLog, _model()) == []
+    assert any("fixes" in result for result in logs[1]["runs"][0]["results"])  # the model check saw a fix
+    # The check itself: it notices a misnamed property, a missing one and a default written out.
+    broken = {"runs": [{"tool": {"driver": {"name": "x"}}, "results": [
+        {"message": {"text": "m"}, "ruleIndx": 1, "locations": [{"physicalLocation": {"region": {
+            "byteOffset": -1}}}]}]}]}
+    assert follows_the_object_model(broken, om.SarifLog, _model()) == [
+        "log: SarifLog needs 'version'",
+        "log.runs[0].results[0]: Result has no property 'ruleIndx'",
+        "log.runs[0].results[0].locations[0].physicalLocation.region.byteOffset: the default -1 is written out",
+    ]
 
 
 def test_text_output_does_not_import_sarif_om(tmp_path: Path) -> None:

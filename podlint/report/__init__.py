@@ -47,7 +47,7 @@ class Report:
 Formatter = Callable[[Report, bool], str]
 
 # name -> module under podlint/report/ with a `render(report, colour)`; imported on demand so
-# that start-up stays light (sarif_om, for one, is only imported when SARIF is asked for).
+# that start-up stays light (the SARIF writer, for one, only when SARIF is asked for).
 _MODULES = {
     "text": "text",
     "json": "json",
