@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from podlint.command import LintRequest, UsageError, report_usage_error, run_lint
 
@@ -71,6 +72,19 @@ def fast_lint_request(args: list[str]) -> LintRequest | None:
     return LintRequest(**vars(namespace))
 
 
+def exit_now(code: int) -> NoReturn:
+    """End the process without tearing the interpreter down object by object.
+
+    After a run of 1,000 documents, a normal exit spends 60-90 ms freeing the objects the run
+    kept (the inventory of the cross-object checks) and collecting them: more than linting 100
+    documents takes. The kernel frees the memory at once. Everything podlint writes is flushed
+    first; files are already closed, and parallel workers already joined.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main() -> None:
     """Console entry point: no traceback ever reaches the user."""
     try:
@@ -84,7 +98,7 @@ def main() -> None:
             exit_code = run_lint(request)
         except UsageError as error:
             exit_code = report_usage_error(error)
-        sys.exit(exit_code)
+        exit_now(exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:  # the reader went away (`| head`): quietly, as click does for typer's commands

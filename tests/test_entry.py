@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -91,9 +92,28 @@ def test_a_lint_run_does_not_import_typer(tmp_path: Path) -> None:
     # What a one-file lint must not pay for (issue 10: typer, jsonschema, sarif-om and ruamel.yaml
     # alone take ~0.2 s to import); jsonschema_rs, the schema validator, is allowed.
     heavy = ("typer", "click", "pydantic", "jsonschema", "ruamel", "sarif_om", "concurrent.futures")
-    probe = ("import sys\nfrom podlint.entry import main\ntry:\n    main()\nexcept SystemExit as exit:\n"
-             f"    print(exit.code, sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n")
+    # The run ends with os._exit (entry.exit_now): the probe reports from there.
+    probe = ("import os, sys\nfrom podlint.entry import main\nhard_exit = os._exit\n"
+             "def report(code):\n"
+             f"    print(code, sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n"
+             "    sys.stderr.flush()\n    hard_exit(code)\n"
+             "os._exit = report\nmain()\n")
     result = subprocess.run([sys.executable, "-c", probe, "lint", str(manifest)], capture_output=True, text=True,
                             cwd=ROOT, timeout=60)
     assert "0 errors, 0 warnings" in result.stdout
     assert result.stderr.strip() == "0 []"
+
+
+def test_a_large_report_on_a_pipe_is_whole_despite_the_quick_exit(tmp_path: Path) -> None:
+    # entry.exit_now skips the interpreter's teardown: what is buffered must still be written.
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {{name: p{0}}}\n"
+           "spec: {{containers: [{{name: a, image: nginx}}]}}\n")
+    (tmp_path / "pods.yaml").write_text("---\n".join(pod.format(index) for index in range(300)))
+    for fmt, code in (("json", 1), ("sarif", 1), ("text", 1)):
+        result = subprocess.run([sys.executable, "-m", "podlint", "lint", "-f", fmt, "pods.yaml"],
+                                capture_output=True, text=True, cwd=tmp_path, timeout=60)
+        assert result.returncode == code, result.stderr
+        if fmt == "text":
+            assert result.stdout.endswith("1 file, 300 documents: 0 errors, 600 warnings, 0 infos\n")
+        else:
+            assert len(json.loads(result.stdout)["findings" if fmt == "json" else "runs"]) > 0
