@@ -32,7 +32,9 @@ JSON = dict[str, Any]
 
 
 def render(report: Report, colour: bool) -> str:
-    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+    # Compact: with `indent`, json falls back from its C encoder to the Python one, 5x slower
+    # (30 ms for 700 results); SARIF is read by code scanning and tools, not by people.
+    return json.dumps(sarif_log(report), ensure_ascii=False) + "\n"
 
 
 def sarif_log(report: Report) -> JSON:
