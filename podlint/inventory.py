@@ -9,6 +9,7 @@ slower): the bytes of the file are, and the rare object with a finding is read a
 
 from __future__ import annotations
 
+import functools
 import heapq
 import os
 from collections.abc import Iterator
@@ -77,7 +78,12 @@ _NO_POSITIONS = ScalarNode("tag:yaml.org,2002:null", "")  # the root of a docume
 
 
 def folder(obj: K8sObject) -> str:
-    return os.path.dirname(obj.file)
+    return _folder_of(obj.file)
+
+
+@functools.lru_cache(maxsize=1024)  # asked for each object many times a run, of a few files
+def _folder_of(file: str) -> str:
+    return os.path.dirname(file)
 
 
 @dataclass(slots=True)

@@ -67,7 +67,9 @@ def parse_image(image: str) -> ImageRef:
 
 def is_placeholder(value: object) -> bool:
     """A value left for a template engine (`{{ .Values.x }}`, `${VAR}`, `$VAR`): its real value is unknown."""
-    return isinstance(value, str) and _PLACEHOLDER.search(value) is not None
+    # Most values have neither `{` nor `$`: a substring test answers them without the pattern.
+    return (isinstance(value, str) and ("$" in value or "{{" in value)
+            and _PLACEHOLDER.search(value) is not None)
 
 
 def _str_list(value: Any) -> list[str] | None:
