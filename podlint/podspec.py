@@ -7,6 +7,7 @@ Checks read these instead of raw dicts, so Kubernetes defaulting lives here once
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,10 +52,12 @@ _REFERENCE = re.compile(
 _PLACEHOLDER = re.compile(r"\{\{|\$[({A-Za-z_]")
 
 
+@functools.lru_cache(maxsize=4096)  # a run names the same few images in many pods
 def is_valid_image(image: str) -> bool:
     return _REFERENCE.match(image) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_image(image: str) -> ImageRef:
     """Split `[registry[:port]/]path[:tag][@digest]`; a registry port is not a tag."""
     name, _, digest = image.partition("@")
