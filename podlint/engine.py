@@ -64,6 +64,17 @@ class FileResult:
 
 
 @dataclass(slots=True)
+class _Plan:
+    """What runs on each object of a file: decided once per rule set, not for every object."""
+
+    rules: FileRules
+    context: Context
+    object_checks: list[tuple[str, Callable[[K8sObject, Context], Iterable[Problem]]]]
+    pod_checks: list[tuple[str, Callable[[PodSpecView, Context], Iterable[Problem]]]]
+    schema: bool  # whether schema rules run here
+
+
+@dataclass(slots=True)
 class _Deferred:
     """A custom resource kept until the end of the run, when every CRD of the run is known."""
 
@@ -90,6 +101,7 @@ class Linter:
                               if rule_id in runnable]
         self.run_checks = [(rule_id, fn) for rule_id, fn in sorted(RUN_CHECKS.items()) if rule_id in runnable]
         self._contexts: dict[int, Context] = {}
+        self._plans: dict[tuple[int, bool], _Plan] = {}
         self.schema: SchemaValidator | None = None
         if SCHEMA_RULES & runnable:
             self.schema = SchemaValidator(self.options.kubernetes_version, self.options.schema_dirs)
@@ -172,15 +184,18 @@ class Linter:
                 if is_crd(obj):
                     result.crds.append(_detached(obj))
         unreadable = [f.span for f in result.findings if f.rule in FAILED_READING]
+        if not objects:
+            return result
+        plan = self.plan(rules, is_patch_file(file))
         for obj in objects:
             result.objects += 1
-            self._isolated(result, obj.document, partial(self._lint_one, obj, rules, result, unreadable,
+            self._isolated(result, obj.document, partial(self._lint_one, obj, plan, result, unreadable,
                                                          inventory, raw))
         return result
 
-    def _lint_one(self, obj: K8sObject, rules: FileRules, result: FileResult, unreadable: list[Span],
+    def _lint_one(self, obj: K8sObject, plan: _Plan, result: FileResult, unreadable: list[Span],
                    inventory: Inventory | None, raw: bytes) -> None:
-        found = self.lint_object(obj, rules, result)
+        found = self.lint_object(obj, plan, result)
         if unreadable:  # a value that was not read as written: its schema finding is only a consequence
             found = [f for f in found if f.rule not in SCHEMA_RULES or not _within(f.span, unreadable)]
         result.findings.extend(found)
@@ -218,19 +233,28 @@ class Linter:
                     findings.append(self.finding(inventory.attach(obj), problem, rule_id, rules))
         return findings, crashed
 
-    def lint_object(self, obj: K8sObject, rules: FileRules, result: FileResult) -> list[Finding]:
+    def plan(self, rules: FileRules, patch: bool) -> _Plan:
+        """The checks that run on the objects of a file with these rules (a patch skips some)."""
+        plan = self._plans.get((id(rules), patch))
+        if plan is None:
+            enabled = rules.enabled - self.patch_skipped if patch else rules.enabled
+            plan = self._plans[(id(rules), patch)] = _Plan(
+                rules, self.context(rules),
+                [(rule_id, check) for rule_id, check in self.object_checks if rule_id in enabled],
+                [(rule_id, check) for rule_id, check in self.pod_checks if rule_id in enabled],
+                self.schema is not None and bool(SCHEMA_RULES & rules.enabled))
+        return plan
+
+    def lint_object(self, obj: K8sObject, plan: _Plan, result: FileResult) -> list[Finding]:
         findings: list[Finding] = []
-        context = self.context(rules)
-        enabled = rules.enabled - self.patch_skipped if is_patch_file(obj.file) else rules.enabled
-        for rule_id, object_fn in self.object_checks:
-            if rule_id in enabled:
-                self._collect(rule_id, obj, object_fn, obj, context, findings, result)
-        pod = PodSpecView.of(obj)
-        if pod is not None:
-            for rule_id, pod_fn in self.pod_checks:
-                if rule_id in enabled:
-                    self._collect(rule_id, obj, pod_fn, pod, context, findings, result)
-        if self.schema is not None and SCHEMA_RULES & rules.enabled:
+        rules = plan.rules
+        if plan.object_checks:
+            self._checked(plan.object_checks, obj, obj, plan, findings, result)
+        if plan.pod_checks:
+            pod = PodSpecView.of(obj)
+            if pod is not None:
+                self._checked(plan.pod_checks, pod, obj, plan, findings, result)
+        if plan.schema:
             flagged = {finding.path for finding in findings}
             if not self._validate(obj, rules, flagged, findings, result):
                 if self._deferred is not None:
@@ -312,19 +336,21 @@ class Linter:
             kept.extend(suppress.unused(suppressions, file, rules.severity(suppress.UNUSED_RULE)))
         return kept
 
-    def _collect(self, rule_id: str, obj: K8sObject, check: Callable[[Any, Context], Iterable[Problem]],
-                 view: Any, context: Context, findings: list[Finding], result: FileResult) -> None:
-        try:
-            problems = list(check(view, context))
-        except Exception as exc:  # a bug in one rule must not cost the rest of the run
-            result.internal_error = True
-            where = f"document {obj.document.index + 1}" + (f", {obj.kind}/{obj.name}" if obj.kind else "")
-            findings.append(self.finding(obj, Problem((), self._bug(f"rule {rule_id} failed on {where}", exc)),
-                                         "internal-error"))
-            return
-        if problems:
-            rules = self.ruleset.for_file(obj.file)
-            findings.extend(self.finding(obj, problem, rule_id, rules) for problem in problems)
+    def _checked(self, checks: list[tuple[str, Callable[[Any, Context], Iterable[Problem]]]], view: Any,
+                 obj: K8sObject, plan: _Plan, findings: list[Finding], result: FileResult) -> None:
+        """Run checks on one view of `obj` (the object, or its pod spec), each isolated from the others."""
+        context = plan.context
+        for rule_id, check in checks:
+            try:
+                problems = list(check(view, context))
+            except Exception as exc:  # a bug in one rule must not cost the rest of the run
+                result.internal_error = True
+                where = f"document {obj.document.index + 1}" + (f", {obj.kind}/{obj.name}" if obj.kind else "")
+                findings.append(self.finding(obj, Problem((), self._bug(f"rule {rule_id} failed on {where}", exc)),
+                                             "internal-error"))
+                continue
+            if problems:
+                findings.extend(self.finding(obj, problem, rule_id, plan.rules) for problem in problems)
 
     def finding(self, obj: K8sObject, problem: Problem, rule_id: str, rules: FileRules | None = None) -> Finding:
         rule = self.catalogue.get(rule_id)

@@ -9,6 +9,7 @@ slower): the bytes of the file are, and the rare object with a finding is read a
 
 from __future__ import annotations
 
+import functools
 import heapq
 import os
 from collections.abc import Iterator
@@ -77,7 +78,12 @@ _NO_POSITIONS = ScalarNode("tag:yaml.org,2002:null", "")  # the root of a docume
 
 
 def folder(obj: K8sObject) -> str:
-    return os.path.dirname(obj.file)
+    return _folder_of(obj.file)
+
+
+@functools.lru_cache(maxsize=1024)  # asked for each object many times a run, of a few files
+def _folder_of(file: str) -> str:
+    return os.path.dirname(file)
 
 
 @dataclass(slots=True)
@@ -111,8 +117,12 @@ class Inventory:
     _by_label: dict[tuple[str, str, str], list[K8sObject]] = field(default_factory=dict)
     _labels: dict[int, dict[str, Any] | None] = field(default_factory=dict)
     _order: dict[int, int] = field(default_factory=dict)
+    # Answers that several cross-object rules need, worked out once per run: (question, id(object))
+    # -> answer (the workloads a Service selects: two rules ask). Emptied when objects are added.
+    shared: dict[tuple[str, int], Any] = field(default_factory=dict)
 
     def add(self, obj: K8sObject, source: bytes) -> None:
+        self.shared.clear()
         kind, namespace, place = obj.kind, obj.namespace, folder(obj)
         self.names.setdefault((kind, obj.name), set()).add(namespace)
         self.folders.setdefault(place, {}).setdefault(kind, set()).add(namespace)
@@ -148,6 +158,7 @@ class Inventory:
                 mine.setdefault(kind, set()).update(namespaces)
         for place, namespaces in other.custom.items():
             self.custom.setdefault(place, set()).update(namespaces)
+        self.shared.clear()
         for obj in other.objects:
             self._keep(obj)  # pickled on the way: detached again from this process's marker
         self.sources.update(other.sources)

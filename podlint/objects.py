@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from podlint.findings import FieldPath, Span
@@ -36,16 +36,22 @@ class K8sObject:
     document: Document
     base: FieldPath  # where the object starts inside the document ((), or ("items", 3))
     data: dict[str, Any]
+    # Its identity, read once: checks, the inventory and findings ask for it tens of times an object.
+    api_version: str = field(init=False, repr=False, compare=False)
+    kind: str = field(init=False, repr=False, compare=False)
+    name: str = field(init=False, repr=False, compare=False)  # the name, else the generateName
+    namespace: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def api_version(self) -> str:
-        value = self.data.get("apiVersion")
-        return value if isinstance(value, str) else ""
-
-    @property
-    def kind(self) -> str:
-        value = self.data.get("kind")
-        return value if isinstance(value, str) else ""
+    def __post_init__(self) -> None:
+        data = self.data
+        api_version, kind = data.get("apiVersion"), data.get("kind")
+        self.api_version = api_version if isinstance(api_version, str) else ""
+        self.kind = kind if isinstance(kind, str) else ""
+        metadata = self.metadata
+        name = metadata.get("name") or metadata.get("generateName")
+        namespace = metadata.get("namespace")
+        self.name = str(name) if name is not None else ""
+        self.namespace = str(namespace) if namespace is not None else ""
 
     @property
     def group(self) -> str:
@@ -55,16 +61,6 @@ class K8sObject:
     def metadata(self) -> dict[str, Any]:
         value = self.data.get("metadata")
         return value if isinstance(value, dict) else {}
-
-    @property
-    def name(self) -> str:
-        value = self.metadata.get("name") or self.metadata.get("generateName")
-        return str(value) if value is not None else ""
-
-    @property
-    def namespace(self) -> str:
-        value = self.metadata.get("namespace")
-        return str(value) if value is not None else ""
 
     @property
     def file(self) -> str:
@@ -87,12 +83,14 @@ class K8sObject:
 
 def lookup(data: Any, path: FieldPath) -> Any:
     for part in path:
-        if isinstance(part, int):
-            if not isinstance(data, list) or not 0 <= part < len(data):
+        if isinstance(part, str):  # (most parts: keys of mappings)
+            if not isinstance(data, dict):
                 return None
-        elif not isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and 0 <= part < len(data):
+            data = data[part]
+        else:
             return None
-        data = data[part] if isinstance(part, int) else data.get(part)
         if data is None:
             return None
     return data

@@ -7,6 +7,7 @@ Checks read these instead of raw dicts, so Kubernetes defaulting lives here once
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,10 +52,12 @@ _REFERENCE = re.compile(
 _PLACEHOLDER = re.compile(r"\{\{|\$[({A-Za-z_]")
 
 
+@functools.lru_cache(maxsize=4096)  # a run names the same few images in many pods
 def is_valid_image(image: str) -> bool:
     return _REFERENCE.match(image) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_image(image: str) -> ImageRef:
     """Split `[registry[:port]/]path[:tag][@digest]`; a registry port is not a tag."""
     name, _, digest = image.partition("@")
@@ -67,7 +70,9 @@ def parse_image(image: str) -> ImageRef:
 
 def is_placeholder(value: object) -> bool:
     """A value left for a template engine (`{{ .Values.x }}`, `${VAR}`, `$VAR`): its real value is unknown."""
-    return isinstance(value, str) and _PLACEHOLDER.search(value) is not None
+    # Most values have neither `{` nor `$`: a substring test answers them without the pattern.
+    return (isinstance(value, str) and ("$" in value or "{{" in value)
+            and _PLACEHOLDER.search(value) is not None)
 
 
 def _str_list(value: Any) -> list[str] | None:
@@ -78,12 +83,16 @@ def _str_list(value: Any) -> list[str] | None:
 
 @dataclass(slots=True)
 class ContainerView:
-    pod: PodSpecView
+    # The object, not the pod view: the pod view keeps its container views, and a pointer back
+    # would make a reference cycle that outlives the file (the collector is paused during runs).
+    obj: K8sObject
     path: FieldPath  # relative to the object
     data: dict[str, Any]
     role: Role
     list_name: str
     index: int
+    # Whether the kubelet restarts this container whenever it exits, even with success.
+    restarts_always: bool
 
     @property
     def name(self) -> str:
@@ -124,22 +133,12 @@ class ContainerView:
         value = self.data.get("resources")
         return value if isinstance(value, dict) else {}
 
-    @property
-    def restarts_always(self) -> bool:
-        """Whether the kubelet restarts this container whenever it exits, even with success."""
-        if self.role is Role.SIDECAR:
-            return True
-        if self.role is Role.APP:
-            # A Job's pods never restart Always (invalid-restart-policy reports the template).
-            return self.pod.restart_policy == "Always" and self.pod.obj.kind not in RUN_TO_COMPLETION
-        return False
-
     def child(self, *parts: str | int) -> FieldPath:
         return self.path + parts
 
     def span(self, *parts: str | int, anchor: Anchor = "key") -> Span:
         """Where a field of the container stands; no parts: the container's `- name:` line."""
-        return self.pod.obj.span(self.path + parts, anchor)
+        return self.obj.span(self.path + parts, anchor)
 
     @property
     def label(self) -> str:
@@ -151,10 +150,8 @@ class PodSpecView:
     obj: K8sObject
     path: FieldPath  # relative to the object
     data: dict[str, Any]
-    # Every pod check walks the containers: where each is, found once per pod. (Not the views
-    # themselves: they point back at this view, and such a cycle would outlive the file.)
-    _entries: tuple[tuple[FieldPath, dict[str, Any], Role, str, int], ...] | None = field(
-        default=None, repr=False, compare=False)
+    # Every pod check walks the containers: their views, made once per pod.
+    _containers: tuple[ContainerView, ...] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, obj: K8sObject) -> PodSpecView | None:
@@ -177,14 +174,16 @@ class PodSpecView:
         value = self.data.get("dnsPolicy")
         return value if isinstance(value, str) and value else "ClusterFirst"
 
-    def containers(self) -> Iterator[ContainerView]:
+    def containers(self) -> tuple[ContainerView, ...]:
         """Every container of the pod, in the API server's order: app, init, ephemeral."""
-        if self._entries is None:
-            self._entries = tuple(self._find_containers())
-        for path, item, role, list_name, index in self._entries:
-            yield ContainerView(self, path, item, role, list_name, index)
+        if self._containers is None:
+            self._containers = tuple(self._find_containers())
+        return self._containers
 
-    def _find_containers(self) -> Iterator[tuple[FieldPath, dict[str, Any], Role, str, int]]:
+    def _find_containers(self) -> Iterator[ContainerView]:
+        # App containers restart Always only as the pod says; a Job's pods never restart Always
+        # (invalid-restart-policy reports the template).
+        app_restarts = self.restart_policy == "Always" and self.obj.kind not in RUN_TO_COMPLETION
         for list_name, role in CONTAINER_LISTS:
             items = self.data.get(list_name)
             if not isinstance(items, list):
@@ -195,7 +194,9 @@ class PodSpecView:
                 actual = role
                 if role is Role.INIT and item.get("restartPolicy") == "Always":
                     actual = Role.SIDECAR
-                yield (*self.path, list_name, index), item, actual, list_name, index
+                restarts = actual is Role.SIDECAR or (actual is Role.APP and app_restarts)
+                yield ContainerView(self.obj, (*self.path, list_name, index), item, actual, list_name, index,
+                                    restarts)
 
     def child(self, *parts: str | int) -> FieldPath:
         return self.path + parts

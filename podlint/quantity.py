@@ -51,3 +51,8 @@ def _parse_text(value: str) -> Fraction | None:
         except ValueError:
             return None
     return None
+
+
+def at_most(a: Fraction, b: Fraction) -> bool:
+    """`a <= b`, without Fraction's generic comparison (several times slower, for thousands of amounts a run)."""
+    return a.numerator * b.denominator <= b.numerator * a.denominator  # (denominators are positive)

@@ -23,7 +23,8 @@ def _remembered(validator: Callable[P, list[str]]) -> Callable[P, list[str]]:
 
     @functools.wraps(validator)
     def remembered(*args: P.args, **kwargs: P.kwargs) -> list[str]:
-        return list(answers(*args, **kwargs))  # type: ignore[arg-type]  # (strings and bools: hashable)
+        found = answers(*args, **kwargs)  # type: ignore[arg-type]  # (strings and bools: hashable)
+        return list(found) if found else []  # (most values are valid: `[]` is the cheapest copy)
 
     return remembered
 

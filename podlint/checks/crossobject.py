@@ -8,7 +8,7 @@ its namespace (some workload there, and no custom resource whose operator could 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from podlint.checks import Context, Problem, run_check
 from podlint.checks.controllers import is_empty_selector, selector_matches
@@ -78,13 +78,22 @@ def _service_selector(service: K8sObject) -> dict[str, Any] | None:
     return {"matchLabels": selector}
 
 
+def _selected_by_service(inventory: Inventory, service: K8sObject, selector: dict[str, Any]) -> list[K8sObject]:
+    """The workloads a Service selects (asked by two rules), worked out once per run."""
+    key = ("service-selects", id(service))  # (the inventory keeps the Service alive: its id stays its own)
+    found: list[K8sObject] | None = inventory.shared.get(key)
+    if found is None:
+        found = inventory.shared[key] = _selected(inventory, service, selector)
+    return found
+
+
 @run_check("service-selects-nothing")
 def service_selects_nothing(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
     for service in inventory.of_kind("Service"):
         selector = _service_selector(service)
         if selector is None or not inventory.pods_known(service):
             continue
-        if not _selected(inventory, service, selector):
+        if not _selected_by_service(inventory, service, selector):
             yield service, Problem(("spec", "selector"),
                                    f"Service selector ({_describe(selector)}) matches the pods of no workload in "
                                    "the inputs: the Service has no endpoints and every connection to it fails")
@@ -107,7 +116,7 @@ def service_target_port_not_found(inventory: Inventory, ctx: Context) -> Iterato
         selector = _service_selector(service)
         if selector is None or not inventory.pods_known(service):
             continue
-        selected = _selected(inventory, service, selector)
+        selected = _selected_by_service(inventory, service, selector)
         if not selected:
             continue  # service-selects-nothing says it
         ports = []
@@ -129,32 +138,47 @@ def service_target_port_not_found(inventory: Inventory, ctx: Context) -> Iterato
                                        f"{names}: those pods get no endpoint for this port", anchor="value")
 
 
+_VOLUME_REFS = (("configMap", "ConfigMap", "name"), ("secret", "Secret", "secretName"),
+                ("persistentVolumeClaim", "PersistentVolumeClaim", "claimName"))
+_PROJECTED_REFS = (("configMap", "ConfigMap"), ("secret", "Secret"))
+_ENV_REFS = (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret"))
+_ENV_FROM_REFS = (("configMapRef", "ConfigMap"), ("secretRef", "Secret"))
+
+
+def _required(ref: Any) -> TypeGuard[dict[str, Any]]:
+    """Whether a reference (a mapping with a name) must resolve: given, and not optional."""
+    return isinstance(ref, dict) and bool(ref) and ref.get("optional") is not True
+
+
 def _references(pod: PodSpecView) -> Iterator[tuple[str, Any, FieldPath]]:
     """(kind, name, path) of every ConfigMap, Secret, PVC and ServiceAccount a pod needs (optional ones left out)."""
     for index, volume in items(pod.data.get("volumes")):
-        for source, kind, key in (("configMap", "ConfigMap", "name"), ("secret", "Secret", "secretName"),
-                                  ("persistentVolumeClaim", "PersistentVolumeClaim", "claimName")):
-            ref = as_dict(volume.get(source))
-            if ref and ref.get("optional") is not True:
+        for source, kind, key in _VOLUME_REFS:
+            ref = volume.get(source)
+            if _required(ref):
                 yield kind, ref.get(key), pod.child("volumes", index, source, key)
-        projected = as_dict(volume.get("projected"))
+        projected = volume.get("projected")
+        if not isinstance(projected, dict):
+            continue
         for number, projection in items(projected.get("sources")):
-            for source, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
-                ref = as_dict(projection.get(source))
-                if ref and ref.get("optional") is not True:
+            for source, kind in _PROJECTED_REFS:
+                ref = projection.get(source)
+                if _required(ref):
                     yield kind, ref.get("name"), pod.child("volumes", index, "projected", "sources", number, source,
                                                            "name")
     for container in pod.containers():
         for index, variable in items(container.data.get("env")):
-            value_from = as_dict(variable.get("valueFrom"))
-            for source, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
-                ref = as_dict(value_from.get(source))
-                if ref and ref.get("optional") is not True:
+            value_from = variable.get("valueFrom")
+            if not isinstance(value_from, dict):
+                continue  # (most variables: a plain value)
+            for source, kind in _ENV_REFS:
+                ref = value_from.get(source)
+                if _required(ref):
                     yield kind, ref.get("name"), container.child("env", index, "valueFrom", source, "name")
         for index, source_ref in items(container.data.get("envFrom")):
-            for source, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
-                ref = as_dict(source_ref.get(source))
-                if ref and ref.get("optional") is not True:
+            for source, kind in _ENV_FROM_REFS:
+                ref = source_ref.get(source)
+                if _required(ref):
                     yield kind, ref.get("name"), container.child("envFrom", index, source, "name")
     for index, secret in items(pod.data.get("imagePullSecrets")):
         yield "Secret", secret.get("name"), pod.child("imagePullSecrets", index, "name")
@@ -167,17 +191,18 @@ def _references(pod: PodSpecView) -> Iterator[tuple[str, Any, FieldPath]]:
 @run_check("reference-not-found")
 def reference_not_found(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
     for workload in inventory.workloads():
+        # Judged only where the workload's folder defines objects of the kind (so it is meant to be
+        # complete) and no operator works (operators create secrets and config maps).
+        if inventory.operator_managed(workload):
+            continue
         pod = PodSpecView.of(workload)
         if pod is None:
             continue
         namespace = workload.namespace
-        # Judged only where the workload's folder defines objects of the kind (so it is meant to be
-        # complete) and no operator works (operators create secrets and config maps).
-        judged = not inventory.operator_managed(workload)
         for kind, name, path in _references(pod):
             if not isinstance(name, str) or not name or unrendered(name) or (kind, name) in IMPLICIT_OBJECTS:
                 continue
-            if judged and inventory.folder_has(workload, {kind}) and not inventory.defines(kind, namespace, name):
+            if inventory.folder_has(workload, {kind}) and not inventory.defines(kind, namespace, name):
                 yield workload, Problem(path, f"{kind} {name!r} is defined nowhere in the inputs (which define "
                                         f"other {kind}s): if it does not exist in the cluster, the pod does not "
                                         "start", anchor="value")

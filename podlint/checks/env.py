@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
@@ -15,29 +16,35 @@ VALUE_FROM_SOURCES = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secret
 ENV_FROM_SOURCES = ("configMapRef", "secretRef")
 
 
-def _named(container: ContainerView) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
-    """(field path, API path, name) of every env var name and envFrom prefix of a container."""
+def _named(container: ContainerView) -> Iterator[tuple[tuple[str, int, str], str]]:
+    """(where under the container, name) of every env var name and envFrom prefix of a container."""
     for index, variable in items(container.data.get("env")):
         name = variable.get("name")
         if isinstance(name, str) and not is_placeholder(name):
-            yield container.child("env", index, "name"), spec_path(container, "env", index, "name"), name
+            yield ("env", index, "name"), name
     for index, source in items(container.data.get("envFrom")):
         prefix = source.get("prefix")
         if isinstance(prefix, str) and prefix and not is_placeholder(prefix):
-            yield (container.child("envFrom", index, "prefix"), spec_path(container, "envFrom", index, "prefix"),
-                   prefix)
+            yield ("envFrom", index, "prefix"), prefix
 
 
 @pod_check("invalid-env-var-name")
 def invalid_env_var_name(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     relaxed = ctx.kubernetes_version >= RELAXED_ENV_NAMES_SINCE
     for container in pod.containers():
-        for path, where, name in _named(container):
+        for at, name in _named(container):
             if not name:
-                yield Problem(path, f"{where}: Required value")
+                yield Problem(container.child(*at), f"{spec_path(container, *at)}: Required value")
                 continue
             for detail in env_var_name(name, relaxed):
-                yield Problem(path, f"{where}: Invalid value: {go_value(name)}: {detail}", anchor="value")
+                yield Problem(container.child(*at), f"{spec_path(container, *at)}: Invalid value: {go_value(name)}: "
+                              f"{detail}", anchor="value")
+
+
+@functools.lru_cache(maxsize=4096)  # the same few names recur in every pod
+def _only_relaxed(name: str) -> bool:
+    """Whether a name is valid since 1.32 (relaxed) but not before."""
+    return not env_var_name(name, True) and bool(env_var_name(name, False))
 
 
 @pod_check("nonportable-env-var-name")
@@ -45,11 +52,11 @@ def nonportable_env_var_name(pod: PodSpecView, ctx: Context) -> Iterator[Problem
     if ctx.kubernetes_version < RELAXED_ENV_NAMES_SINCE:
         return  # there the name is an error (invalid-env-var-name)
     for container in pod.containers():
-        for path, where, name in _named(container):
-            if name and not env_var_name(name, relaxed=True) and env_var_name(name, relaxed=False):
-                yield Problem(path, f"{where}: {go_value(name)} is accepted only since Kubernetes 1.32 "
-                              "(relaxed environment variable names): clusters up to 1.31 reject it",
-                              anchor="value")
+        for at, name in _named(container):
+            if name and _only_relaxed(name):
+                yield Problem(container.child(*at), f"{spec_path(container, *at)}: {go_value(name)} is accepted "
+                              "only since Kubernetes 1.32 (relaxed environment variable names): clusters up to "
+                              "1.31 reject it", anchor="value")
 
 
 @pod_check("invalid-env-source")

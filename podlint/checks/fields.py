@@ -15,7 +15,10 @@ _SUBSTITUTION_TOKEN = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 
 def unrendered(value: object) -> bool:
     """A value left for a template engine or a `sed`/`envsubst` step (`{{ .x }}`, `${X}`, `PV_NAME`)."""
-    return is_placeholder(value) or (isinstance(value, str) and bool(_SUBSTITUTION_TOKEN.match(value)))
+    if not isinstance(value, str):
+        return False
+    # (a substitution token has an underscore: most values are answered without the pattern)
+    return is_placeholder(value) or ("_" in value and _SUBSTITUTION_TOKEN.match(value) is not None)
 
 
 def as_int(value: Any) -> int | None:

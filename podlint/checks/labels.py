@@ -8,7 +8,7 @@ from typing import Any
 from podlint.checks import Context, Problem, object_check
 from podlint.findings import FieldPath, format_path
 from podlint.objects import K8sObject
-from podlint.podspec import PodSpecView, is_placeholder
+from podlint.podspec import is_placeholder
 from podlint.validation import go_value, label_value, qualified_name
 
 ANNOTATIONS_MAX_BYTES = 256 * 1024  # the total size of an object's annotation keys and values
@@ -38,9 +38,9 @@ def _label_maps(obj: K8sObject) -> Iterator[FieldPath]:
         yield ("spec", "selector")
     for selector in _SELECTORS.get(obj.kind, ()):
         yield (*selector, "matchLabels")
-    pod = PodSpecView.of(obj)
-    if pod is not None:
-        yield pod.child("nodeSelector")
+    pod_spec = obj.pod_spec_path
+    if pod_spec is not None:
+        yield (*pod_spec, "nodeSelector")
 
 
 @object_check("invalid-label")
@@ -49,14 +49,13 @@ def invalid_label(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
         labels = obj.get(path)
         if not isinstance(labels, dict):
             continue
-        where = format_path(path)
         for key, value in labels.items():
             if not is_placeholder(key):
                 for detail in qualified_name(key):
-                    yield Problem((*path, key), f"{where}: Invalid value: {go_value(key)}: {detail}")
+                    yield Problem((*path, key), f"{format_path(path)}: Invalid value: {go_value(key)}: {detail}")
             if isinstance(value, str) and not is_placeholder(value):
                 for detail in label_value(value):
-                    yield Problem((*path, key), f"{where}: Invalid value: {go_value(value)}: {detail}",
+                    yield Problem((*path, key), f"{format_path(path)}: Invalid value: {go_value(value)}: {detail}",
                                   anchor="value")
 
 

@@ -39,6 +39,8 @@ def invalid_probe_handler(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in probed(pod):
         for kind, probe in probes(container):
             handlers = [key for key in PROBE_HANDLERS if probe.get(key) is not None]
+            if len(handlers) == 1:
+                continue
             where = spec_path(container, kind)
             if not handlers:
                 yield Problem(container.child(kind), f"{where}: Required value: must specify a handler type")
@@ -52,15 +54,15 @@ def invalid_probe_handler(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
 def invalid_probe_timing(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in probed(pod):
         for kind, probe in probes(container):
-            where = spec_path(container, kind)
             for field in TIMINGS:
                 value = as_int(probe.get(field))
                 if value is not None and value < 0:
-                    yield Problem(container.child(kind, field), f"{where}.{field}: Invalid value: {value}: "
-                                  "must be greater than or equal to 0", anchor="value")
+                    yield Problem(container.child(kind, field), f"{spec_path(container, kind)}.{field}: Invalid "
+                                  f"value: {value}: must be greater than or equal to 0", anchor="value")
             grace = as_int(probe.get("terminationGracePeriodSeconds"))
             if grace is None:
                 continue
+            where = spec_path(container, kind)
             if kind == "readinessProbe":
                 yield Problem(container.child(kind, "terminationGracePeriodSeconds"),
                               f"{where}.terminationGracePeriodSeconds: Invalid value: {grace}: must not be set "

@@ -12,7 +12,7 @@ from podlint.quantity import parse_quantity
 from podlint.validation import go_value, qualified_name
 
 STANDARD_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
-BYTE_RESOURCES = frozenset({"memory", "ephemeral-storage"})
+BYTE_RESOURCES = ("memory", "ephemeral-storage")
 _QUANTITY_SYNTAX = re.compile(r"^[+-]?[0-9.]+[eEinumkKMGTP]*[-+]?[0-9]*$")
 
 
@@ -37,20 +37,22 @@ def invalid_resource_name(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in pod.containers():
         for kind, amounts in resource_maps(container):
             for name in amounts:
-                if is_placeholder(name):
-                    continue
-                where = f"{spec_path(container, 'resources', kind)}[{name}]"
                 if "/" not in name:
                     if name in STANDARD_CONTAINER_RESOURCES or (_is_hugepages(name) and len(name) > 10):
                         continue
+                    if is_placeholder(name):
+                        continue
                     detail = "must be a standard resource for containers"
                 else:
+                    if is_placeholder(name):
+                        continue
                     errors = qualified_name(name)
                     if not errors:
                         continue
                     detail = f"doesn't follow extended resource name standard ({errors[0]})"
                 yield Problem(container.child("resources", kind, name),
-                              f"{where}: Invalid value: {go_value(name)}: {detail}")
+                              f"{spec_path(container, 'resources', kind)}[{name}]: Invalid value: "
+                              f"{go_value(name)}: {detail}")
 
 
 @pod_check("invalid-quantity")
@@ -58,9 +60,11 @@ def invalid_quantity(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in pod.containers():
         for kind, amounts in resource_maps(container):
             for name, value in amounts.items():
-                if value is None or is_placeholder(value) or isinstance(value, bool):
+                if value is None or isinstance(value, bool) or is_placeholder(value):
                     continue
                 amount = parse_quantity(value)
+                if amount is not None and amount.numerator >= 0:  # (the sign of a Fraction is its numerator's)
+                    continue
                 where = f"{spec_path(container, 'resources', kind)}[{name}]"
                 path = container.child("resources", kind, name)
                 if amount is None and isinstance(value, str):
@@ -69,7 +73,7 @@ def invalid_quantity(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
                               "quantities must match the regular expression "
                               "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
                     yield Problem(path, f"{where}: Invalid value: {go_value(value)}: {detail}", anchor="value")
-                elif amount is not None and amount < 0:
+                elif amount is not None:
                     yield Problem(path, f"{where}: Invalid value: {go_value(value)}: must be greater than or "
                                   "equal to 0", anchor="value")
 
@@ -80,7 +84,7 @@ def non_overcommittable_resource(pod: PodSpecView, ctx: Context) -> Iterator[Pro
         limits = as_dict(container.resources.get("limits"))
         requests = as_dict(container.resources.get("requests"))
         for name in dict.fromkeys([*limits, *requests]):
-            if not (_is_extended(name) or _is_hugepages(name)):
+            if name in STANDARD_CONTAINER_RESOURCES or not (_is_extended(name) or _is_hugepages(name)):
                 continue
             limit = parse_quantity(limits.get(name)) if name in limits else None
             request = parse_quantity(requests.get(name)) if name in requests else None
@@ -107,7 +111,9 @@ def non_overcommittable_resource(pod: PodSpecView, ctx: Context) -> Iterator[Pro
 def fractional_byte_quantity(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in pod.containers():
         for kind, amounts in resource_maps(container):
-            for name in BYTE_RESOURCES & amounts.keys():
+            for name in BYTE_RESOURCES:
+                if name not in amounts:
+                    continue
                 amount = parse_quantity(amounts[name])
                 if amount is None or amount.denominator == 1:
                     continue

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
 from podlint.podspec import PodSpecView, Role
-from podlint.quantity import parse_quantity
+from podlint.quantity import at_most, parse_quantity
 
 REQUIRED_LIMITS = ("cpu", "memory")  # the default of the rule option `require`
 
@@ -39,7 +39,7 @@ def requests_exceed_limits(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
                 continue
             request_amount = parse_quantity(requested)
             limit_amount = parse_quantity(limits[name])
-            if request_amount is None or limit_amount is None or request_amount <= limit_amount:
+            if request_amount is None or limit_amount is None or at_most(request_amount, limit_amount):
                 continue
             yield Problem(
                 container.child("resources", "requests", name),
