@@ -36,7 +36,7 @@ else:  # pragma: no cover - the pure-Python reader, only where libyaml is missin
 
     class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,  # type: ignore[no-redef]
                   yaml.composer.Composer):
-        def __init__(self, stream: io.BytesIO) -> None:
+        def __init__(self, stream: io.BytesIO | bytes) -> None:
             yaml.reader.Reader.__init__(self, stream)
             yaml.scanner.Scanner.__init__(self)
             yaml.parser.Parser.__init__(self)
@@ -104,7 +104,7 @@ _share = sys.intern
 
 
 class _Composer(_Parser, GoYamlResolver):
-    def __init__(self, stream: io.BytesIO) -> None:
+    def __init__(self, stream: io.BytesIO | bytes) -> None:
         _Parser.__init__(self, stream)
         GoYamlResolver.__init__(self)
 
@@ -509,6 +509,13 @@ class _Stream(io.BytesIO):
         return super().read(_READ_SIZE if size is None or size < 0 else min(size, _READ_SIZE))
 
 
+def _source(raw: bytes, offset: int) -> bytes | _Stream:
+    """What a reader of `raw` from `offset` reads: the first reader of a file gets the bytes
+    themselves, which libyaml decodes as it goes with no Python call per read (~1% of reading);
+    only a reader that starts after a broken document, which may stop soon, gets small reads."""
+    return raw if offset == 0 else _Stream(raw, offset)
+
+
 @dataclass(frozen=True, slots=True)
 class _Refused:
     message: str
@@ -527,7 +534,7 @@ class _EventGuard:
     """
 
     def __init__(self, raw: bytes, offset: int, nodes: int, max_nodes: int) -> None:
-        self.parser = _Parser(_Stream(raw, offset))
+        self.parser = _Parser(_source(raw, offset))
         self.nodes = nodes  # node events met in the file before this reader's start
         self.max_nodes = max_nodes
         self.broken = False
@@ -629,7 +636,7 @@ class _Reader:
 
     def _read_from(self, line_offset: int, byte_offset: int) -> tuple[int, int] | None:
         """Compose documents from `byte_offset` on; on an error, report it and return where to resume."""
-        composer = _Composer(_Stream(self.raw, byte_offset))
+        composer = _Composer(_source(self.raw, byte_offset))
         guard = _EventGuard(self.raw, byte_offset, self.guarded_nodes, self.max_nodes) if self.guarded else None
         try:
             while composer.check_node():
@@ -686,7 +693,7 @@ class _Reader:
         if context is not None and problem is not None and (context.line, context.column) < (
                 problem.line, problem.column):
             return context.line + line_offset, context.column
-        parser = _Parser(_Stream(self.raw, byte_offset))
+        parser = _Parser(_source(self.raw, byte_offset))
         open_flows: list[Mark | _CMark | None] = []
         try:
             while parser.check_event():
