@@ -363,17 +363,19 @@ class _Converter:
         if depth > MAX_DEPTH:
             raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", node)
         tag = node.tag
-        if tag == _STR and isinstance(node, ScalarNode):  # most nodes: a plain string, nothing to check
-            text = node.value
-            return _share(text) if len(text) <= _SHORT else text
-        if tag not in _PLAIN_TAGS:
-            self._refuse_tag(node)
-        if isinstance(node, ScalarNode):
+        if type(node) is ScalarNode:
+            if tag == _STR:  # most nodes: a plain string, nothing to check
+                text = node.value
+                return _share(text) if len(text) <= _SHORT else text
+            if tag not in _PLAIN_TAGS:
+                self._refuse_tag(node)
             value = _scalar_value(node)
-            if tag != _STR and not _valid_scalar(tag, node.value, value):
+            if not _valid_scalar(tag, node.value, value):
                 self._report("parse-error", Severity.ERROR,
                              f"{_shorten(node.value)} is not a valid {tag[len(_YAML):]}", node)
             return value
+        if tag not in _PLAIN_TAGS:
+            self._refuse_tag(node)
         identity = id(node)
         if identity not in self.seen:
             self.seen.add(identity)
@@ -390,10 +392,10 @@ class _Converter:
     def _collection(self, node: Node, identity: int, depth: int) -> Any:
         self.open.add(identity)
         try:
-            if isinstance(node, SequenceNode):
-                return [self.convert(item, depth + 1) for item in node.value]
-            if isinstance(node, MappingNode):
+            if type(node) is MappingNode:
                 return self._mapping(node, depth)
+            if type(node) is SequenceNode:
+                return self._sequence(node, depth)
             return None  # pragma: no cover - composer yields only the three node kinds
         finally:
             self.open.discard(identity)
@@ -403,28 +405,65 @@ class _Converter:
                      f"tag {_shorten(node.tag)} is not allowed: manifests are plain data, and podlint "
                      "(like the API server) constructs no objects from tags", node)
 
+    # _sequence and _mapping take most children, plain strings, without a call to convert():
+    # outside alias expansion and within MAX_DEPTH, convert() would only count such a node.
+    # The count is brought up to date before any convert() call, which may check it.
+
+    def _sequence(self, node: SequenceNode, depth: int) -> list[Any]:
+        depth += 1
+        if self.expanding is not None or depth > MAX_DEPTH:
+            return [self.convert(item, depth) for item in node.value]
+        out: list[Any] = []
+        plain = 0  # plain strings not counted in visits yet
+        for item in node.value:
+            if item.tag == _STR and type(item) is ScalarNode:
+                plain += 1
+                text = item.value
+                out.append(_share(text) if len(text) <= _SHORT else text)
+            else:
+                self.visits += plain
+                plain = 0
+                out.append(self.convert(item, depth))
+        self.visits += plain
+        return out
+
     def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         merges: list[Node] = []
+        depth += 1
+        quick = self.expanding is None and depth <= MAX_DEPTH
+        plain = 0  # plain-string values not counted in visits yet
         for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.tag == _MERGE:
-                merges.extend(value_node.value if isinstance(value_node, SequenceNode) else [value_node])
-                continue
-            if not isinstance(key_node, ScalarNode):
+            if key_node.tag == _STR and type(key_node) is ScalarNode:
+                key = key_node.value
+            elif type(key_node) is not ScalarNode:
                 self._report("parse-error", Severity.ERROR,
                              "a mapping key must be a scalar, not a collection", key_node)
                 continue
-            if key_node.tag not in _PLAIN_TAGS:
-                self._refuse_tag(key_node)
-            key = key_node.value if key_node.tag == _STR else key_text(_scalar_value(key_node))
-            key = _share(key) if len(key) <= _SHORT else key
+            elif key_node.tag == _MERGE:
+                merges.extend(value_node.value if type(value_node) is SequenceNode else [value_node])
+                continue
+            else:
+                if key_node.tag not in _PLAIN_TAGS:
+                    self._refuse_tag(key_node)
+                key = key_text(_scalar_value(key_node))
+            if len(key) <= _SHORT:
+                key = _share(key)
             if key in out:
                 self._report("duplicate-key", Severity.ERROR,
                              f"duplicate key {_shorten(key)}: the API server rejects it (strict decoding) "
                              "or keeps only the last value", key_node)
-            out[key] = self.convert(value_node, depth + 1)
+            if quick and value_node.tag == _STR and type(value_node) is ScalarNode:
+                plain += 1
+                text = value_node.value
+                out[key] = _share(text) if len(text) <= _SHORT else text
+            else:
+                self.visits += plain
+                plain = 0
+                out[key] = self.convert(value_node, depth)
+        self.visits += plain
         for source in merges:
-            merged = self.convert(source, depth + 1)
+            merged = self.convert(source, depth)
             if not isinstance(merged, dict):
                 self._report("parse-error", Severity.ERROR, "a merge key `<<` must refer to a mapping", source)
                 continue
