@@ -377,19 +377,14 @@ class _Converter:
         if tag not in _PLAIN_TAGS:
             self._refuse_tag(node)
         identity = id(node)
+        alias = False
         if identity not in self.seen:
             self.seen.add(identity)
         elif identity in self.open:
             raise _Abort("an alias refers to the anchor it is inside (a cycle)", node)
         elif self.expanding is None:  # an alias: count what its expansion adds
             self.expanding = node
-            try:
-                return self._collection(node, identity, depth)
-            finally:
-                self.expanding = None
-        return self._collection(node, identity, depth)
-
-    def _collection(self, node: Node, identity: int, depth: int) -> Any:
+            alias = True
         self.open.add(identity)
         try:
             if type(node) is MappingNode:
@@ -399,6 +394,8 @@ class _Converter:
             return None  # pragma: no cover - composer yields only the three node kinds
         finally:
             self.open.discard(identity)
+            if alias:
+                self.expanding = None
 
     def _refuse_tag(self, node: Node) -> None:
         self._report("yaml-tag", Severity.ERROR,
