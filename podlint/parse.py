@@ -13,6 +13,7 @@ import bisect
 import gc
 import io
 import math
+import operator
 import re
 import sys
 from collections.abc import Iterator
@@ -108,13 +109,11 @@ class _Composer(_Parser, GoYamlResolver):
         _Parser.__init__(self, stream)
         GoYamlResolver.__init__(self)
 
-    # libyaml calls these around every node for path resolvers, which we have none of: BaseResolver's
-    # versions look that up first, ~8% of composing.
-    def descend_resolver(self, current_node: Node | None, current_index: Any) -> None:
-        return None
-
-    def ascend_resolver(self) -> None:
-        return None
+    # libyaml calls these around every node, for path resolvers, which we have none of. BaseResolver's
+    # versions look that up first; C functions that ignore their arguments (as these do) cost
+    # libyaml's call less than even Python no-ops: ~10% of composing in all.
+    descend_resolver = staticmethod(operator.is_)  # type: ignore[assignment]  # (current_node, current_index)
+    ascend_resolver = staticmethod(tuple)  # type: ignore[assignment]  # ()
 
     def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
         """The implicit tag of a node; libyaml calls this once per node, so it must be cheap.
