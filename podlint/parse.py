@@ -331,9 +331,12 @@ class _Converter:
     alias that refers to its own anchor (a cycle) is refused, as go-yaml refuses it.
     """
 
-    def __init__(self, file: str, findings: list[Finding]) -> None:
+    def __init__(self, file: str, findings: list[Finding], anchors: bool = True) -> None:
         self.file = file
         self.findings = findings
+        # Without an anchor (`&`) in its text a file has no aliases: each node is met once, so
+        # there is nothing to track in `seen` and `open` (~3% of reading).
+        self.anchors = anchors
         self.line_offset = 0
         self.visits = 0  # nodes converted, aliases expanded included
         self.expanded = 0  # of which inside alias expansions
@@ -385,6 +388,10 @@ class _Converter:
             return known[0]
         if tag not in _PLAIN_TAGS:
             self._refuse_tag(node)
+        if not self.anchors:
+            if type(node) is MappingNode:
+                return self._mapping(node, depth)
+            return self._sequence(node, depth) if type(node) is SequenceNode else None
         identity = id(node)
         alias = False
         if identity not in self.seen:
@@ -627,7 +634,7 @@ class _Reader:
         self.raw = text.encode("utf-8")
         self.file = file
         self.result = result
-        self.converter = _Converter(file, result.findings)
+        self.converter = _Converter(file, result.findings, anchors="&" in text)
         self.max_nodes = max_nodes
         self.guarded = _needs_guard(text, max_nodes)
         self.guarded_nodes = 0  # node events the guards have met
