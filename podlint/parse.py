@@ -93,6 +93,12 @@ GoYamlResolver.add_implicit_resolver(_MERGE, re.compile(r"^<<$"), ["<"])
 GoYamlResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
 
+# First character ('' for the empty text) -> the (tag, pattern) pairs that may match. There are no
+# wildcard resolvers (first character None), which BaseResolver.resolve would also try.
+_IMPLICIT_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = GoYamlResolver.yaml_implicit_resolvers
+assert None not in _IMPLICIT_RESOLVERS
+
+
 # Plain scalar -> tag, shared by every composer of the process: the same keys and values
 # (`name`, `image`, `80`, `true`) recur in every manifest, and the tag depends on the text alone.
 _PLAIN_TAG_CACHE: dict[str, str] = {}
@@ -131,7 +137,12 @@ class _Composer(_Parser, GoYamlResolver):
             return _STR
         tag = _PLAIN_TAG_CACHE.get(value)
         if tag is None:
-            tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+            # BaseResolver.resolve's own steps, without its call: long texts (descriptions) miss the cache.
+            tag = _STR
+            for candidate, pattern in _IMPLICIT_RESOLVERS.get(value[:1], ()):
+                if pattern.match(value):
+                    tag = candidate
+                    break
             if len(value) <= _SHORT and len(_PLAIN_TAG_CACHE) < _CACHE_MAX_ENTRIES:
                 _PLAIN_TAG_CACHE[value] = tag
         return tag
