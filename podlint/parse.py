@@ -17,7 +17,6 @@ import operator
 import re
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -550,16 +549,21 @@ def _needs_guard(text: str, raw: bytes, max_nodes: int) -> bool:
             or (len(text) >= max_nodes and sum(map(text.count, "\n,[{:-?")) >= max_nodes))
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
+class gc_paused:  # lower case: used as the function it was, `with gc_paused():`
     """Collect no garbage while a file's tree is built: the composer only allocates, and the
-    collector would walk the growing tree again and again (6x slower on 100,000 nodes)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
+    collector would walk the growing tree again and again (6x slower on 100,000 nodes).
+
+    A class rather than a @contextmanager generator: entered twice per file, at a third of the cost.
+    """
+
+    __slots__ = ("enabled",)
+
+    def __enter__(self) -> None:
+        self.enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
             gc.enable()
 
 
