@@ -509,9 +509,9 @@ _TEMPLATE = re.compile(r"\{\{.*?\}\}")
 # `- `/`? ` entries on one line, and deep indentation. Both patterns are anchored at line
 # starts, so a near miss costs one attempt per line, never one per character.
 _DEEP_INDENT = re.compile(r"^ {2500,}\S", re.MULTILINE)
-_NOT_MARKS = bytes(sorted(set(range(256)) - set(b"[{-?")))  # deleted from a text to count these four
-_DEEP_SPACES = " " * 100  # in any text _DEEP_INDENT matches (and short: str.find preprocesses a needle)
 _ENTRY_RUN = re.compile(r"^[ \t]*(?:[-?][ \t]+){2500}", re.MULTILINE)
+_DEEP_SPACES = " " * 100  # in any text _DEEP_INDENT matches (and short: str.find preprocesses a needle)
+_NOT_MARKS = bytes(sorted(set(range(256)) - set(b"[{-?")))  # deleted from a text to count these four
 
 
 def _error(file: str, message: str, line: int, column: int, rule: str = "parse-error") -> Finding:
