@@ -389,7 +389,7 @@ class _Converter:
             if known is None:
                 value = _scalar_value(node)
                 known = value, _valid_scalar(tag, text, value)
-                # NaN is left out: one shared NaN object would make equal lists that were not.
+                # NaN is left out: `!!float nan` has been a new object each time (`.nan` is math.nan).
                 if len(text) <= _SHORT and len(_SCALAR_CACHE) < _CACHE_MAX_ENTRIES and value == value:
                     _SCALAR_CACHE[tag, text] = known
             if not known[1]:
