@@ -659,16 +659,25 @@ class _Reader:
         self.max_nodes = max_nodes
         self.guarded = _needs_guard(text, self.raw, max_nodes)
         self.guarded_nodes = 0  # node events the guards have met
-        self.start_lines: list[int] = []  # the 0-based lines of `---`, and where they start in `raw`
-        self.start_offsets: list[int] = []
-        line, position = 0, 0
-        for start in _document_starts(self.raw):
-            line += self.raw.count(b"\n", position, start)
-            position = start
-            self.start_lines.append(line)
-            self.start_offsets.append(start)
+        self._starts: tuple[list[int], list[int]] | None = None
         self._lines: list[str] | None = None
         self.failures = 0  # documents refused (syntax errors, too deep)
+
+    @property
+    def starts(self) -> tuple[list[int], list[int]]:
+        """The 0-based lines of the `---` lines, and where they start in `raw`: found only when an
+        error needs them (~1% of reading a sound file)."""
+        if self._starts is None:
+            lines: list[int] = []
+            offsets: list[int] = []
+            line, position = 0, 0
+            for start in _document_starts(self.raw):
+                line += self.raw.count(b"\n", position, start)
+                position = start
+                lines.append(line)
+                offsets.append(start)
+            self._starts = lines, offsets
+        return self._starts
 
     @property
     def lines(self) -> list[str]:
@@ -699,13 +708,14 @@ class _Reader:
         An error found at the `---` itself ended the previous document: resume on that line;
         any other error is inside its document: resume at the `---` after it.
         """
-        index = bisect.bisect_left(self.start_lines, problem_line)
-        at_start = index < len(self.start_lines) and self.start_lines[index] == problem_line
+        start_lines, start_offsets = self.starts
+        index = bisect.bisect_left(start_lines, problem_line)
+        at_start = index < len(start_lines) and start_lines[index] == problem_line
         if not (at_start and column == 0 and problem_line > chunk_line):
-            index = bisect.bisect_right(self.start_lines, max(problem_line, chunk_line))
-        if index >= len(self.start_lines):
+            index = bisect.bisect_right(start_lines, max(problem_line, chunk_line))
+        if index >= len(start_lines):
             return None
-        return self.start_lines[index], self.start_offsets[index]
+        return start_lines[index], start_offsets[index]
 
     def _read_from(self, line_offset: int, byte_offset: int) -> tuple[int, int] | None:
         """Compose documents from `byte_offset` on; on an error, report it and return where to resume."""
