@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 _UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF8_BOM = b"\xef\xbb\xbf"
 # YAML's printable set (libyaml's reader): tab, LF, CR, NEL and everything from space up,
 # except DEL, the C1 controls, surrogates and the two non-characters.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -111,7 +112,8 @@ def decode(raw: bytes) -> str | Refusal:
             return Refusal(f"{wide} text without a byte-order mark: {_READABLE}", 1, 1)
         return _refuse_at(raw, nul, "NUL byte: a binary file, not a manifest")
     try:
-        text = raw.decode("utf-8-sig")
+        # As "utf-8-sig" decodes (offsets in errors too), without that codec's Python-level wrapper.
+        text = (raw[3:] if raw.startswith(_UTF8_BOM) else raw).decode("utf-8")
     except UnicodeDecodeError as exc:
         return _refuse_at(raw, exc.start, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}): manifests must be "
                                           "UTF-8 (was the file saved as Windows-1252 or Latin-1?)")

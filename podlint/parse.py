@@ -13,10 +13,10 @@ import bisect
 import gc
 import io
 import math
+import operator
 import re
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -36,7 +36,7 @@ else:  # pragma: no cover - the pure-Python reader, only where libyaml is missin
 
     class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,  # type: ignore[no-redef]
                   yaml.composer.Composer):
-        def __init__(self, stream: io.BytesIO) -> None:
+        def __init__(self, stream: io.BytesIO | bytes) -> None:
             yaml.reader.Reader.__init__(self, stream)
             yaml.scanner.Scanner.__init__(self)
             yaml.parser.Parser.__init__(self)
@@ -92,11 +92,20 @@ GoYamlResolver.add_implicit_resolver(_MERGE, re.compile(r"^<<$"), ["<"])
 GoYamlResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
 
+# First character ('' for the empty text) -> the (tag, pattern) pairs that may match. There are no
+# wildcard resolvers (first character None), which BaseResolver.resolve would also try.
+_IMPLICIT_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = GoYamlResolver.yaml_implicit_resolvers
+assert None not in _IMPLICIT_RESOLVERS
+
+
 # Plain scalar -> tag, shared by every composer of the process: the same keys and values
 # (`name`, `image`, `80`, `true`) recur in every manifest, and the tag depends on the text alone.
 _PLAIN_TAG_CACHE: dict[str, str] = {}
 _CACHE_MAX_ENTRIES = 50_000
 _SHORT = 64  # longer texts are rarely repeated: neither cached nor shared
+# (tag, text) -> (value, valid) of the other scalars (`80`, `true`), as often repeated: go-yaml's
+# int rules cost ~0.7 µs a scalar.
+_SCALAR_CACHE: dict[tuple[str, str], tuple[Any, bool]] = {}
 # Keys and short strings recur in every document (`name`, `containerPort`, `TCP`): one shared
 # copy each instead of one per occurrence halves what a run keeps of its objects (the
 # inventory of the cross-object checks holds most of them to the end of the run).
@@ -104,9 +113,15 @@ _share = sys.intern
 
 
 class _Composer(_Parser, GoYamlResolver):
-    def __init__(self, stream: io.BytesIO) -> None:
+    def __init__(self, stream: io.BytesIO | bytes) -> None:
         _Parser.__init__(self, stream)
         GoYamlResolver.__init__(self)
+
+    # libyaml calls these around every node, for path resolvers, which we have none of. BaseResolver's
+    # versions look that up first; C functions that ignore their arguments (as these do) cost
+    # libyaml's call less than even Python no-ops: ~10% of composing in all.
+    descend_resolver = staticmethod(operator.is_)  # type: ignore[assignment]  # (current_node, current_index)
+    ascend_resolver = staticmethod(tuple)  # type: ignore[assignment]  # ()
 
     def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
         """The implicit tag of a node; libyaml calls this once per node, so it must be cheap.
@@ -121,7 +136,12 @@ class _Composer(_Parser, GoYamlResolver):
             return _STR
         tag = _PLAIN_TAG_CACHE.get(value)
         if tag is None:
-            tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+            # BaseResolver.resolve's own steps, without its call: long texts (descriptions) miss the cache.
+            tag = _STR
+            for candidate, pattern in _IMPLICIT_RESOLVERS.get(value[:1], ()):
+                if pattern.match(value):
+                    tag = candidate
+                    break
             if len(value) <= _SHORT and len(_PLAIN_TAG_CACHE) < _CACHE_MAX_ENTRIES:
                 _PLAIN_TAG_CACHE[value] = tag
         return tag
@@ -321,9 +341,12 @@ class _Converter:
     alias that refers to its own anchor (a cycle) is refused, as go-yaml refuses it.
     """
 
-    def __init__(self, file: str, findings: list[Finding]) -> None:
+    def __init__(self, file: str, findings: list[Finding], anchors: bool = True) -> None:
         self.file = file
         self.findings = findings
+        # Without an anchor (`&`) in its text a file has no aliases: each node is met once, so
+        # there is nothing to track in `seen` and `open` (~3% of reading).
+        self.anchors = anchors
         self.line_offset = 0
         self.visits = 0  # nodes converted, aliases expanded included
         self.expanded = 0  # of which inside alias expansions
@@ -355,68 +378,115 @@ class _Converter:
         if depth > MAX_DEPTH:
             raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", node)
         tag = node.tag
-        if tag == _STR and isinstance(node, ScalarNode):  # most nodes: a plain string, nothing to check
+        if type(node) is ScalarNode:
+            if tag == _STR:  # most nodes: a plain string, nothing to check
+                text = node.value
+                return _share(text) if len(text) <= _SHORT else text
+            if tag not in _PLAIN_TAGS:
+                self._refuse_tag(node)
             text = node.value
-            return _share(text) if len(text) <= _SHORT else text
+            known = _SCALAR_CACHE.get((tag, text))
+            if known is None:
+                value = _scalar_value(node)
+                known = value, _valid_scalar(tag, text, value)
+                # NaN is left out: `!!float nan` has been a new object each time (`.nan` is math.nan).
+                if len(text) <= _SHORT and len(_SCALAR_CACHE) < _CACHE_MAX_ENTRIES and value == value:
+                    _SCALAR_CACHE[tag, text] = known
+            if not known[1]:
+                self._report("parse-error", Severity.ERROR, f"{_shorten(text)} is not a valid {tag[len(_YAML):]}",
+                             node)
+            return known[0]
         if tag not in _PLAIN_TAGS:
             self._refuse_tag(node)
-        if isinstance(node, ScalarNode):
-            value = _scalar_value(node)
-            if tag != _STR and not _valid_scalar(tag, node.value, value):
-                self._report("parse-error", Severity.ERROR,
-                             f"{_shorten(node.value)} is not a valid {tag[len(_YAML):]}", node)
-            return value
+        if not self.anchors:
+            if type(node) is MappingNode:
+                return self._mapping(node, depth)
+            return self._sequence(node, depth) if type(node) is SequenceNode else None
         identity = id(node)
+        alias = False
         if identity not in self.seen:
             self.seen.add(identity)
         elif identity in self.open:
             raise _Abort("an alias refers to the anchor it is inside (a cycle)", node)
         elif self.expanding is None:  # an alias: count what its expansion adds
             self.expanding = node
-            try:
-                return self._collection(node, identity, depth)
-            finally:
-                self.expanding = None
-        return self._collection(node, identity, depth)
-
-    def _collection(self, node: Node, identity: int, depth: int) -> Any:
+            alias = True
         self.open.add(identity)
         try:
-            if isinstance(node, SequenceNode):
-                return [self.convert(item, depth + 1) for item in node.value]
-            if isinstance(node, MappingNode):
+            if type(node) is MappingNode:
                 return self._mapping(node, depth)
+            if type(node) is SequenceNode:
+                return self._sequence(node, depth)
             return None  # pragma: no cover - composer yields only the three node kinds
         finally:
             self.open.discard(identity)
+            if alias:
+                self.expanding = None
 
     def _refuse_tag(self, node: Node) -> None:
         self._report("yaml-tag", Severity.ERROR,
                      f"tag {_shorten(node.tag)} is not allowed: manifests are plain data, and podlint "
                      "(like the API server) constructs no objects from tags", node)
 
+    # _sequence and _mapping take most children, plain strings, without a call to convert():
+    # outside alias expansion and within MAX_DEPTH, convert() would only count such a node.
+    # The count is brought up to date before any convert() call, which may check it.
+
+    def _sequence(self, node: SequenceNode, depth: int) -> list[Any]:
+        depth += 1
+        if self.expanding is not None or depth > MAX_DEPTH:
+            return [self.convert(item, depth) for item in node.value]
+        out: list[Any] = []
+        plain = 0  # plain strings not counted in visits yet
+        for item in node.value:
+            if item.tag == _STR and type(item) is ScalarNode:
+                plain += 1
+                text = item.value
+                out.append(_share(text) if len(text) <= _SHORT else text)
+            else:
+                self.visits += plain
+                plain = 0
+                out.append(self.convert(item, depth))
+        self.visits += plain
+        return out
+
     def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         merges: list[Node] = []
+        depth += 1
+        quick = self.expanding is None and depth <= MAX_DEPTH
+        plain = 0  # plain-string values not counted in visits yet
         for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.tag == _MERGE:
-                merges.extend(value_node.value if isinstance(value_node, SequenceNode) else [value_node])
-                continue
-            if not isinstance(key_node, ScalarNode):
+            if key_node.tag == _STR and type(key_node) is ScalarNode:
+                key = key_node.value
+            elif type(key_node) is not ScalarNode:
                 self._report("parse-error", Severity.ERROR,
                              "a mapping key must be a scalar, not a collection", key_node)
                 continue
-            if key_node.tag not in _PLAIN_TAGS:
-                self._refuse_tag(key_node)
-            key = key_node.value if key_node.tag == _STR else key_text(_scalar_value(key_node))
-            key = _share(key) if len(key) <= _SHORT else key
+            elif key_node.tag == _MERGE:
+                merges.extend(value_node.value if type(value_node) is SequenceNode else [value_node])
+                continue
+            else:
+                if key_node.tag not in _PLAIN_TAGS:
+                    self._refuse_tag(key_node)
+                key = key_text(_scalar_value(key_node))
+            if len(key) <= _SHORT:
+                key = _share(key)
             if key in out:
                 self._report("duplicate-key", Severity.ERROR,
                              f"duplicate key {_shorten(key)}: the API server rejects it (strict decoding) "
                              "or keeps only the last value", key_node)
-            out[key] = self.convert(value_node, depth + 1)
+            if quick and value_node.tag == _STR and type(value_node) is ScalarNode:
+                plain += 1
+                text = value_node.value
+                out[key] = _share(text) if len(text) <= _SHORT else text
+            else:
+                self.visits += plain
+                plain = 0
+                out[key] = self.convert(value_node, depth)
+        self.visits += plain
         for source in merges:
-            merged = self.convert(source, depth + 1)
+            merged = self.convert(source, depth)
             if not isinstance(merged, dict):
                 self._report("parse-error", Severity.ERROR, "a merge key `<<` must refer to a mapping", source)
                 continue
@@ -440,6 +510,8 @@ _TEMPLATE = re.compile(r"\{\{.*?\}\}")
 # starts, so a near miss costs one attempt per line, never one per character.
 _DEEP_INDENT = re.compile(r"^ {2500,}\S", re.MULTILINE)
 _ENTRY_RUN = re.compile(r"^[ \t]*(?:[-?][ \t]+){2500}", re.MULTILINE)
+_DEEP_SPACES = " " * 100  # in any text _DEEP_INDENT matches (and short: str.find preprocesses a needle)
+_NOT_MARKS = bytes(sorted(set(range(256)) - set(b"[{-?")))  # deleted from a text to count these four
 
 
 def _error(file: str, message: str, line: int, column: int, rule: str = "parse-error") -> Finding:
@@ -459,26 +531,39 @@ def _document_starts(raw: bytes) -> Iterator[int]:
             yield at
 
 
-def _needs_guard(text: str, max_nodes: int) -> bool:
-    """A cheap test that clears almost every file of ever reaching MAX_DEPTH or `max_nodes`."""
+def _needs_guard(text: str, raw: bytes, max_nodes: int) -> bool:
+    """A cheap test that clears almost every file of ever reaching MAX_DEPTH or `max_nodes`.
+
+    `raw` is `text` in UTF-8, where every ASCII character is one byte and no other byte is ASCII.
+    """
     if len(text) < min(2500, max_nodes):  # too short to nest deep enough to endanger the C stack or to hold
         return False                        # max_nodes nodes (each needs a character)
-    # Every node but a document's first starts after a line break or one of `,[{:-?`.
-    return (text.count("[") + text.count("{") >= 2500 or _DEEP_INDENT.search(text) is not None
-            or _ENTRY_RUN.search(text) is not None
+    # Every node but a document's first starts after a line break or one of `,[{:-?`. The
+    # patterns are tried only where the counts allow a match: a search, though it fails fast,
+    # still steps through every character (~8% of reading a file). One pass keeps the four
+    # characters counted, at half the cost of four counts.
+    marks = raw.translate(None, _NOT_MARKS)
+    return (marks.count(b"[") + marks.count(b"{") >= 2500
+            or (_DEEP_SPACES in text and _DEEP_INDENT.search(text) is not None)
+            or (marks.count(b"-") + marks.count(b"?") >= 2500 and _ENTRY_RUN.search(text) is not None)
             or (len(text) >= max_nodes and sum(map(text.count, "\n,[{:-?")) >= max_nodes))
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
+class gc_paused:  # lower case: used as the function it was, `with gc_paused():`
     """Collect no garbage while a file's tree is built: the composer only allocates, and the
-    collector would walk the growing tree again and again (6x slower on 100,000 nodes)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
+    collector would walk the growing tree again and again (6x slower on 100,000 nodes).
+
+    A class rather than a @contextmanager generator: entered twice per file, at a third of the cost.
+    """
+
+    __slots__ = ("enabled",)
+
+    def __enter__(self) -> None:
+        self.enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
             gc.enable()
 
 
@@ -495,6 +580,13 @@ class _Stream(io.BytesIO):
 
     def read(self, size: int | None = -1, /) -> bytes:
         return super().read(_READ_SIZE if size is None or size < 0 else min(size, _READ_SIZE))
+
+
+def _source(raw: bytes, offset: int) -> bytes | _Stream:
+    """What a reader of `raw` from `offset` reads: the first reader of a file gets the bytes
+    themselves, which libyaml decodes as it goes with no Python call per read (~1% of reading);
+    only a reader that starts after a broken document, which may stop soon, gets small reads."""
+    return raw if offset == 0 else _Stream(raw, offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -515,7 +607,7 @@ class _EventGuard:
     """
 
     def __init__(self, raw: bytes, offset: int, nodes: int, max_nodes: int) -> None:
-        self.parser = _Parser(_Stream(raw, offset))
+        self.parser = _Parser(_source(raw, offset))
         self.nodes = nodes  # node events met in the file before this reader's start
         self.max_nodes = max_nodes
         self.broken = False
@@ -563,20 +655,29 @@ class _Reader:
         self.raw = text.encode("utf-8")
         self.file = file
         self.result = result
-        self.converter = _Converter(file, result.findings)
+        self.converter = _Converter(file, result.findings, anchors="&" in text)
         self.max_nodes = max_nodes
-        self.guarded = _needs_guard(text, max_nodes)
+        self.guarded = _needs_guard(text, self.raw, max_nodes)
         self.guarded_nodes = 0  # node events the guards have met
-        self.start_lines: list[int] = []  # the 0-based lines of `---`, and where they start in `raw`
-        self.start_offsets: list[int] = []
-        line, position = 0, 0
-        for start in _document_starts(self.raw):
-            line += self.raw.count(b"\n", position, start)
-            position = start
-            self.start_lines.append(line)
-            self.start_offsets.append(start)
+        self._starts: tuple[list[int], list[int]] | None = None
         self._lines: list[str] | None = None
         self.failures = 0  # documents refused (syntax errors, too deep)
+
+    @property
+    def starts(self) -> tuple[list[int], list[int]]:
+        """The 0-based lines of the `---` lines, and where they start in `raw`: found only when an
+        error needs them (~1% of reading a sound file)."""
+        if self._starts is None:
+            lines: list[int] = []
+            offsets: list[int] = []
+            line, position = 0, 0
+            for start in _document_starts(self.raw):
+                line += self.raw.count(b"\n", position, start)
+                position = start
+                lines.append(line)
+                offsets.append(start)
+            self._starts = lines, offsets
+        return self._starts
 
     @property
     def lines(self) -> list[str]:
@@ -607,17 +708,18 @@ class _Reader:
         An error found at the `---` itself ended the previous document: resume on that line;
         any other error is inside its document: resume at the `---` after it.
         """
-        index = bisect.bisect_left(self.start_lines, problem_line)
-        at_start = index < len(self.start_lines) and self.start_lines[index] == problem_line
+        start_lines, start_offsets = self.starts
+        index = bisect.bisect_left(start_lines, problem_line)
+        at_start = index < len(start_lines) and start_lines[index] == problem_line
         if not (at_start and column == 0 and problem_line > chunk_line):
-            index = bisect.bisect_right(self.start_lines, max(problem_line, chunk_line))
-        if index >= len(self.start_lines):
+            index = bisect.bisect_right(start_lines, max(problem_line, chunk_line))
+        if index >= len(start_lines):
             return None
-        return self.start_lines[index], self.start_offsets[index]
+        return start_lines[index], start_offsets[index]
 
     def _read_from(self, line_offset: int, byte_offset: int) -> tuple[int, int] | None:
         """Compose documents from `byte_offset` on; on an error, report it and return where to resume."""
-        composer = _Composer(_Stream(self.raw, byte_offset))
+        composer = _Composer(_source(self.raw, byte_offset))
         guard = _EventGuard(self.raw, byte_offset, self.guarded_nodes, self.max_nodes) if self.guarded else None
         try:
             while composer.check_node():
@@ -674,7 +776,7 @@ class _Reader:
         if context is not None and problem is not None and (context.line, context.column) < (
                 problem.line, problem.column):
             return context.line + line_offset, context.column
-        parser = _Parser(_Stream(self.raw, byte_offset))
+        parser = _Parser(_source(self.raw, byte_offset))
         open_flows: list[Mark | _CMark | None] = []
         try:
             while parser.check_event():

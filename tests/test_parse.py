@@ -96,3 +96,21 @@ def test_json_is_read_with_positions() -> None:
     document = parse_text('{\n  "kind": "Pod",\n  "spec": {"x": 1}\n}\n', "t.json").documents[0]
     assert document.data == {"kind": "Pod", "spec": {"x": 1}}
     assert document.span(("spec", "x")) == Span(3, 12, 3, 15)
+
+
+def test_cached_scalars_are_checked_and_valued_every_time() -> None:
+    text = "a: !!int abc\nb: !!int abc\nc: 8080\nd: 8080\ne: [!!float nan]\nf: [!!float nan]\n"
+    for _ in range(2):  # the second reading hits the caches of the first
+        result = parse_text(text, "t.yaml")
+        assert [(f.rule, f.span.line) for f in result.findings] == [("parse-error", 1), ("parse-error", 2)]
+        data = result.documents[0].data
+        assert data["a"] == data["b"] == "abc" and data["c"] == data["d"] == 8080
+        assert data["e"] != data["f"]  # not one cached NaN object: lists of it would compare equal
+
+
+def test_files_with_and_without_anchors_read_alike() -> None:
+    body = "a:\n  b: [x, {c: 1, c: 2}]\n  d: [[y]]\n<<: {e: 3}\n"
+    plain, anchored = parse_text(body, "t.yaml"), parse_text("# &\n" + body, "t.yaml")
+    assert plain.documents[0].data == anchored.documents[0].data
+    assert [(f.rule, f.span.line + 1) for f in plain.findings] == [(f.rule, f.span.line) for f in anchored.findings]
+    assert [f.rule for f in plain.findings] == ["duplicate-key"]
