@@ -111,12 +111,14 @@ def decode(raw: bytes) -> str | Refusal:
         if wide is not None:
             return Refusal(f"{wide} text without a byte-order mark: {_READABLE}", 1, 1)
         return _refuse_at(raw, nul, "NUL byte: a binary file, not a manifest")
+    # As "utf-8-sig" decodes, without that codec's Python-level wrapper; an error's offset and
+    # position count from after the byte-order mark, which is not a character of the text.
+    body = raw[3:] if raw.startswith(_UTF8_BOM) else raw
     try:
-        # As "utf-8-sig" decodes (offsets in errors too), without that codec's Python-level wrapper.
-        text = (raw[3:] if raw.startswith(_UTF8_BOM) else raw).decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return _refuse_at(raw, exc.start, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}): manifests must be "
-                                          "UTF-8 (was the file saved as Windows-1252 or Latin-1?)")
+        return _refuse_at(body, exc.start, f"invalid UTF-8 (byte 0x{body[exc.start]:02x}): manifests must be "
+                                           "UTF-8 (was the file saved as Windows-1252 or Latin-1?)")
     return text
 
 

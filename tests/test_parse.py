@@ -114,3 +114,9 @@ def test_files_with_and_without_anchors_read_alike() -> None:
     assert plain.documents[0].data == anchored.documents[0].data
     assert [(f.rule, f.span.line + 1) for f in plain.findings] == [(f.rule, f.span.line) for f in anchored.findings]
     assert [f.rule for f in plain.findings] == ["duplicate-key"]
+
+
+def test_invalid_utf8_after_a_bom_is_placed_and_named_after_the_bom() -> None:
+    [finding] = parse_bytes(b"\xef\xbb\xbfa: b\nc: \xff\n", "t.yaml").findings
+    assert (finding.span.line, finding.span.column) == (2, 4)
+    assert "byte 0xff" in finding.message
