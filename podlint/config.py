@@ -6,7 +6,6 @@ file, line and key, and near-miss names get a suggestion.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +78,8 @@ class _Reader:
         return ConfigError(f"{self.name}:{span.line}:{span.column}: {message}")
 
     def unknown(self, path: FieldPath, key: str, choices: tuple[str, ...] | list[str], what: str) -> ConfigError:
+        import difflib  # only for a mistake in the configuration
+
         close = difflib.get_close_matches(key, list(choices), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else f"; expected one of: {', '.join(choices)}"
         return self.fail(path, f"unknown {what} {key!r}{hint}")
@@ -135,6 +136,8 @@ class _Reader:
 
     def choice(self, path: FieldPath, value: Any, choices: tuple[str, ...]) -> str:
         if not isinstance(value, str) or value not in choices:
+            import difflib  # only for a mistake in the configuration
+
             close = difflib.get_close_matches(str(value), list(choices), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise self.fail(path, f"{value!r} is not one of {', '.join(choices)}{hint}", "value")
