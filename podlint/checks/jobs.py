@@ -8,7 +8,6 @@ from typing import Any
 
 from podlint.checks import Context, Problem, object_check
 from podlint.checks.fields import as_int
-from podlint.cron import ScheduleError, check_schedule
 from podlint.findings import FieldPath, format_path
 from podlint.objects import K8sObject
 from podlint.podspec import is_placeholder
@@ -106,6 +105,8 @@ def invalid_cron_schedule(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     schedule = obj.get(("spec", "schedule"))
     if not isinstance(schedule, str) or is_placeholder(schedule):
         return
+    from podlint.cron import ScheduleError, check_schedule  # (for CronJobs only)
+
     try:
         check_schedule(schedule)
     except ScheduleError as error:
