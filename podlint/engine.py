@@ -62,7 +62,7 @@ class FileResult:
     deferred: list[_Deferred] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity: one generated method fewer at import
 class _Plan:
     """What runs on each object of a file: decided once per rule set, not for every object."""
 
@@ -73,7 +73,7 @@ class _Plan:
     schema: bool  # whether schema rules run here
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity
 class _Deferred:
     """A custom resource kept until the end of the run, when every CRD of the run is known."""
 

@@ -86,7 +86,7 @@ def _folder_of(file: str) -> str:
     return os.path.dirname(file)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity
 class Inventory:
     """The objects of a run, and what each folder of inputs holds.
 

@@ -70,7 +70,7 @@ def _is_base64(value: object) -> bool:
 FORMATS: dict[str, Callable[[object], bool]] = {"byte": _is_base64}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity
 class Compiled:
     """A compiled validator, and how to get its schema back to explain errors.
 
