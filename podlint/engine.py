@@ -10,7 +10,7 @@ from typing import Any
 
 from podlint import suppress
 from podlint.catalogue import Rule, load_catalogue
-from podlint.checks import OBJECT_CHECKS, POD_CHECKS, RUN_CHECKS, Context, Problem
+from podlint.checks import OBJECT_CHECK_KINDS, OBJECT_CHECKS, POD_CHECKS, RUN_CHECKS, Context, Problem
 from podlint.crd import is_crd
 from podlint.findings import Finding, Severity, Span, format_path
 from podlint.inventory import _NO_POSITIONS, Inventory
@@ -71,6 +71,16 @@ class _Plan:
     object_checks: list[tuple[str, Callable[[K8sObject, Context], Iterable[Problem]]]]
     pod_checks: list[tuple[str, Callable[[PodSpecView, Context], Iterable[Problem]]]]
     schema: bool  # whether schema rules run here
+    # kind -> the object checks that judge it (most kinds: not the Job and CronJob checks), on first use
+    by_kind: dict[str, list[tuple[str, Callable[[K8sObject, Context], Iterable[Problem]]]]] = field(
+        default_factory=dict)
+
+    def object_checks_for(self, kind: str) -> list[tuple[str, Callable[[K8sObject, Context], Iterable[Problem]]]]:
+        checks = self.by_kind.get(kind)
+        if checks is None:
+            checks = self.by_kind[kind] = [(rule_id, check) for rule_id, check in self.object_checks
+                                           if kind in OBJECT_CHECK_KINDS.get(rule_id, (kind,))]
+        return checks
 
 
 @dataclass(slots=True, eq=False)  # compared by identity
@@ -261,8 +271,9 @@ class Linter:
     def lint_object(self, obj: K8sObject, plan: _Plan, result: FileResult) -> list[Finding]:
         findings: list[Finding] = []
         rules = plan.rules
-        if plan.object_checks:
-            self._checked(plan.object_checks, obj, obj, plan, findings, result)
+        object_checks = plan.object_checks_for(obj.kind)
+        if object_checks:
+            self._checked(object_checks, obj, obj, plan, findings, result)
         if plan.pod_checks:
             pod = PodSpecView.of(obj)
             if pod is not None:

@@ -90,7 +90,7 @@ def is_empty_selector(selector: dict[str, Any]) -> bool:
     return not selector.get("matchLabels") and not selector.get("matchExpressions")
 
 
-@object_check("selector-mismatch")
+@object_check("selector-mismatch", kinds={"Job", *LONG_RUNNING_CONTROLLERS})
 def selector_mismatch(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     kind = obj.kind
     selector = obj.get(("spec", "selector"))
