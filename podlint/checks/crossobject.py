@@ -112,9 +112,20 @@ def _named_ports(workload: K8sObject) -> set[tuple[Any, Any]] | None:
             for _, port in items(container.data.get("ports"))}
 
 
+def _has_port(named: dict[int, set[tuple[Any, Any]] | None], workload: K8sObject, name: str, protocol: Any) -> bool:
+    """Whether a workload's pods declare a port name (True when their ports are unknown)."""
+    if id(workload) not in named:
+        named[id(workload)] = _named_ports(workload)
+    ports = named[id(workload)]
+    return ports is None or (name, protocol) in ports
+
+
 @run_check("service-target-port-not-found")
 def service_target_port_not_found(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
     named: dict[int, set[tuple[Any, Any]] | None] = {}  # id(workload) -> its named ports, once per run
+    # (id(selection), port name, protocol) -> the selected workloads without that port, once per
+    # selection: Services share selections, which inventory.shared keeps alive (their ids stay their own)
+    lacking: dict[tuple[int, str, Any], list[K8sObject]] = {}
     for service in inventory.of_kind("Service"):
         selector = _service_selector(service)
         if selector is None or not inventory.pods_known(service):
@@ -122,18 +133,15 @@ def service_target_port_not_found(inventory: Inventory, ctx: Context) -> Iterato
         selected = _selected_by_service(inventory, service, selector)
         if not selected:
             continue  # service-selects-nothing says it
-        ports = []
-        for workload in selected:
-            if id(workload) not in named:
-                named[id(workload)] = _named_ports(workload)
-            ports.append(named[id(workload)])
         for index, port in items(service.get(("spec", "ports"))):
             target = port.get("targetPort")
             if not isinstance(target, str) or port_name(target) or unrendered(target):
                 continue  # a number, or not a port name at all (a placeholder such as PORT)
             protocol = port.get("protocol") or "TCP"
-            missing = [w for w, named in zip(selected, ports, strict=True)
-                       if named is not None and (target, protocol) not in named]
+            key = (id(selected), target, protocol)
+            if key not in lacking:
+                lacking[key] = [w for w in selected if not _has_port(named, w, target, protocol)]
+            missing = lacking[key]
             if missing:
                 names = ", ".join(f"{w.kind}/{w.name}" for w in missing)
                 yield service, Problem(("spec", "ports", index, "targetPort"),
