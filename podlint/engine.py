@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -11,7 +10,7 @@ from typing import Any
 
 from podlint import suppress
 from podlint.catalogue import Rule, load_catalogue
-from podlint.checks import OBJECT_CHECKS, POD_CHECKS, RUN_CHECKS, Context, Problem
+from podlint.checks import OBJECT_CHECK_KINDS, OBJECT_CHECKS, POD_CHECKS, RUN_CHECKS, Context, Problem
 from podlint.crd import is_crd
 from podlint.findings import Finding, Severity, Span, format_path
 from podlint.inventory import _NO_POSITIONS, Inventory
@@ -63,7 +62,7 @@ class FileResult:
     deferred: list[_Deferred] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity: one generated method fewer at import
 class _Plan:
     """What runs on each object of a file: decided once per rule set, not for every object."""
 
@@ -72,9 +71,19 @@ class _Plan:
     object_checks: list[tuple[str, Callable[[K8sObject, Context], Iterable[Problem]]]]
     pod_checks: list[tuple[str, Callable[[PodSpecView, Context], Iterable[Problem]]]]
     schema: bool  # whether schema rules run here
+    # kind -> the object checks that judge it (most kinds: not the Job and CronJob checks), on first use
+    by_kind: dict[str, list[tuple[str, Callable[[K8sObject, Context], Iterable[Problem]]]]] = field(
+        default_factory=dict)
+
+    def object_checks_for(self, kind: str) -> list[tuple[str, Callable[[K8sObject, Context], Iterable[Problem]]]]:
+        checks = self.by_kind.get(kind)
+        if checks is None:
+            checks = self.by_kind[kind] = [(rule_id, check) for rule_id, check in self.object_checks
+                                           if kind in OBJECT_CHECK_KINDS.get(rule_id, (kind,))]
+        return checks
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity
 class _Deferred:
     """A custom resource kept until the end of the run, when every CRD of the run is known."""
 
@@ -158,9 +167,17 @@ class Linter:
 
     def _bug(self, what: str, exc: Exception) -> str:
         """The message of an internal-error finding: what failed, how, and what to do."""
-        detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
+        detail = self._detail(exc)
         hint = "" if self.options.debug else "; run with --debug for the traceback"
         return f"{what} ({detail}); please report it with the manifest{hint}"
+
+    def _detail(self, exc: Exception) -> str:
+        """How a step failed: the exception, or with --debug its traceback (call it while handling `exc`)."""
+        if not self.options.debug:
+            return f"{type(exc).__name__}: {exc}"
+        import traceback  # only for an internal error under --debug: most runs never need it
+
+        return traceback.format_exc()
 
     def _run(self, parsed: ParseResult, file: str, suppressions: list[suppress.Suppression],
              inventory: Inventory | None = None, raw: bytes = b"") -> FileResult:
@@ -180,8 +197,8 @@ class Linter:
             self._isolated(result, document, partial(_objects_into, objects, document))
         if self.schema is not None:
             for obj in objects:  # a CRD anywhere in the file serves the custom resources before it
-                self._isolated(result, obj.document, partial(self.schema.learn, obj))
                 if is_crd(obj):
+                    self._isolated(result, obj.document, partial(self.schema.learn, obj))
                     result.crds.append(_detached(obj))
         unreadable = [f.span for f in result.findings if f.rule in FAILED_READING]
         if not objects:
@@ -189,8 +206,10 @@ class Linter:
         plan = self.plan(rules, is_patch_file(file))
         for obj in objects:
             result.objects += 1
-            self._isolated(result, obj.document, partial(self._lint_one, obj, plan, result, unreadable,
-                                                         inventory, raw))
+            try:  # (as _isolated does, without a closure for every object)
+                self._lint_one(obj, plan, result, unreadable, inventory, raw)
+            except Exception as exc:
+                self._failed(result, obj.document, exc)
         return result
 
     def _lint_one(self, obj: K8sObject, plan: _Plan, result: FileResult, unreadable: list[Span],
@@ -207,10 +226,14 @@ class Linter:
         try:
             step()
         except Exception as exc:
-            result.internal_error = True
-            result.findings.append(Finding("internal-error", self.severity_of("internal-error", document.file),
-                                           self._bug(f"podlint failed on document {document.index + 1}", exc),
-                                           document.file, document.start))
+            self._failed(result, document, exc)
+
+    def _failed(self, result: FileResult, document: Document, exc: Exception) -> None:
+        """A bug in a step on a document: an internal-error finding at the document."""
+        result.internal_error = True
+        result.findings.append(Finding("internal-error", self.severity_of("internal-error", document.file),
+                                       self._bug(f"podlint failed on document {document.index + 1}", exc),
+                                       document.file, document.start))
 
     def lint_run(self, inventory: Inventory) -> tuple[list[Finding], bool]:
         """The cross-object checks over everything a run read; True if one of them crashed."""
@@ -222,7 +245,7 @@ class Linter:
                 problems = list(check(inventory, context))
             except Exception as exc:  # a bug in one rule must not cost the rest of the run
                 crashed = True
-                detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
+                detail = self._detail(exc)
                 findings.append(Finding("internal-error", self.severity_of("internal-error"),
                                         f"rule {rule_id} failed on this run ({detail}); please report it "
                                         "with the manifests", "<run>", Span.point(1, 1)))
@@ -248,8 +271,9 @@ class Linter:
     def lint_object(self, obj: K8sObject, plan: _Plan, result: FileResult) -> list[Finding]:
         findings: list[Finding] = []
         rules = plan.rules
-        if plan.object_checks:
-            self._checked(plan.object_checks, obj, obj, plan, findings, result)
+        object_checks = plan.object_checks_for(obj.kind)
+        if object_checks:
+            self._checked(object_checks, obj, obj, plan, findings, result)
         if plan.pod_checks:
             pod = PodSpecView.of(obj)
             if pod is not None:
@@ -274,7 +298,7 @@ class Linter:
             found = self.schema.check(obj)
         except Exception as exc:  # like a rule: a validator bug must not cost the run
             result.internal_error = True
-            detail = traceback.format_exc() if self.options.debug else f"{type(exc).__name__}: {exc}"
+            detail = self._detail(exc)
             findings.append(self.finding(obj, Problem((), f"schema validation failed on this object ({detail}); "
                                                       "please report it with the manifest"), "internal-error"))
             return True

@@ -86,7 +86,7 @@ def _folder_of(file: str) -> str:
     return os.path.dirname(file)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity
 class Inventory:
     """The objects of a run, and what each folder of inputs holds.
 
@@ -117,9 +117,9 @@ class Inventory:
     _by_label: dict[tuple[str, str, str], list[K8sObject]] = field(default_factory=dict)
     _labels: dict[int, dict[str, Any] | None] = field(default_factory=dict)
     _order: dict[int, int] = field(default_factory=dict)
-    # Answers that several cross-object rules need, worked out once per run: (question, id(object))
-    # -> answer (the workloads a Service selects: two rules ask). Emptied when objects are added.
-    shared: dict[tuple[str, int], Any] = field(default_factory=dict)
+    # Answers that several cross-object rules need, worked out once per run: (question, *what it
+    # depends on) -> answer (the workloads a Service selects: two rules ask). Emptied when objects are added.
+    shared: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def add(self, obj: K8sObject, source: bytes) -> None:
         self.shared.clear()

@@ -81,7 +81,7 @@ def _str_list(value: Any) -> list[str] | None:
     return [item if isinstance(item, str) else str(item) for item in value]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity
 class ContainerView:
     # The object, not the pod view: the pod view keeps its container views, and a pointer back
     # would make a reference cycle that outlives the file (the collector is paused during runs).
@@ -145,7 +145,7 @@ class ContainerView:
         return f"{self.role.value} container {self.name!r}" if self.name else f"{self.role.value} container"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity
 class PodSpecView:
     obj: K8sObject
     path: FieldPath  # relative to the object

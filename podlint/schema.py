@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import functools
 import gzip
 import json
@@ -71,7 +70,7 @@ def _is_base64(value: object) -> bool:
 FORMATS: dict[str, Callable[[object], bool]] = {"byte": _is_base64}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity
 class Compiled:
     """A compiled validator, and how to get its schema back to explain errors.
 
@@ -239,7 +238,11 @@ def _suggest(name: str, allowed: list[str]) -> str:
     if not allowed:
         return ""
     lowered = {candidate.lower(): candidate for candidate in allowed}
-    close = [lowered[name.lower()]] if name.lower() in lowered else difflib.get_close_matches(name, allowed, n=1)
+    if name.lower() in lowered:
+        return f"; did you mean `{lowered[name.lower()]}`?"
+    import difflib  # (for a misspelt name only)
+
+    close = difflib.get_close_matches(name, allowed, n=1)
     return f"; did you mean `{close[0]}`?" if close else ""
 
 

@@ -10,6 +10,7 @@ Comment forms (a reason may follow `--`):
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -17,8 +18,12 @@ from podlint.findings import Finding, Severity, Span
 
 ANNOTATION = "podlint/ignore"
 UNUSED_RULE = "unused-suppression"
-_DIRECTIVE = re.compile(
-    rb"(?:^|\s)#\s*podlint:\s*(disable-next-line|disable-file|disable)\s*=\s*([A-Za-z0-9_.,\s-]*?)\s*(?:--.*|#.*)?$")
+
+
+@functools.cache  # compiled on first use: most files have no directive
+def _directive() -> re.Pattern[bytes]:
+    return re.compile(rb"(?:^|\s)#\s*podlint:\s*(disable-next-line|disable-file|disable)\s*=\s*"
+                      rb"([A-Za-z0-9_.,\s-]*?)\s*(?:--.*|#.*)?$")
 
 
 @dataclass(slots=True)
@@ -42,7 +47,7 @@ def scan(raw: bytes) -> list[Suppression]:
     for number, line in enumerate(raw.splitlines(), start=1):
         if b"podlint:" not in line:
             continue
-        match = _DIRECTIVE.search(line)
+        match = _directive().search(line)
         if match is None:
             continue
         kind = match.group(1).decode()

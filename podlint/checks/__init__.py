@@ -46,6 +46,8 @@ RunCheck = Callable[[Inventory, Context], Iterable[tuple[K8sObject, Problem]]]
 POD_CHECKS: dict[str, PodCheck] = {}
 OBJECT_CHECKS: dict[str, ObjectCheck] = {}
 RUN_CHECKS: dict[str, RunCheck] = {}
+# Object checks that judge some kinds only: rule id -> those kinds (the engine runs them on no other).
+OBJECT_CHECK_KINDS: dict[str, frozenset[str]] = {}
 
 F = TypeVar("F")
 
@@ -65,8 +67,11 @@ def pod_check(rule_id: str) -> Callable[[PodCheck], PodCheck]:
     return _register(POD_CHECKS, rule_id)
 
 
-def object_check(rule_id: str) -> Callable[[ObjectCheck], ObjectCheck]:
-    """Register a check that runs on every Kubernetes object."""
+def object_check(rule_id: str, kinds: Iterable[str] | None = None) -> Callable[[ObjectCheck], ObjectCheck]:
+    """Register a check that runs on every Kubernetes object, or only on objects of `kinds`
+    (the check still tests the kind itself: `kinds` only spares the others a call)."""
+    if kinds is not None:
+        OBJECT_CHECK_KINDS[rule_id] = frozenset(kinds)
     return _register(OBJECT_CHECKS, rule_id)
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterator
 
-from podlint import edits
 from podlint.checks import Context, Problem, pod_check
+from podlint.findings import Fix
 from podlint.podspec import ContainerView, PodSpecView, parse_image
 
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox sh"})
@@ -118,6 +117,8 @@ def command_exits(argv: list[str]) -> bool:
 
 
 def _describe(argv: list[str]) -> str:
+    import shlex  # (for a finding's message only)
+
     text = shlex.join(argv)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -169,6 +170,12 @@ def shell_without_c(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
             f"{shell} is given the inline script {_describe([script])} without -c: "
             "the shell tries to open a file of that name and exits",
             # POSIX: `sh -c [options] script`, so -c right after the shell is right whatever follows.
-            fix=edits.insert_item_after(pod.obj, container.child("command", shell_index), "-c",
-                                        f"insert -c after {shell}"),
+            fix=_insert_c(container, shell_index, shell),
         )
+
+
+def _insert_c(container: ContainerView, shell_index: int, shell: str) -> Fix | None:
+    from podlint import edits  # (imported for a fix only: most runs offer none)
+
+    return edits.insert_item_after(container.obj, container.child("command", shell_index), "-c",
+                                   f"insert -c after {shell}")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podlint import edits
 from podlint.checks import Context, Problem, pod_check
-from podlint.podspec import PodSpecView, Role
+from podlint.findings import Fix
+from podlint.podspec import ContainerView, PodSpecView, Role
 
 # Fields the API server forbids on init containers that are not native sidecars.
 SIDECAR_ONLY_FIELDS = ("livenessProbe", "readinessProbe", "startupProbe", "lifecycle")
@@ -31,6 +31,12 @@ def duplicate_container_name(pod: PodSpecView, ctx: Context) -> Iterator[Problem
             seen[name] = f"{container.list_name}[{container.index}]"
 
 
+def _remove_field(container: ContainerView, field: str) -> Fix | None:
+    from podlint import edits  # (imported for a fix only: most runs offer none)
+
+    return edits.remove_key(container.obj, container.child(field), f"remove {field} from the {container.label}")
+
+
 @pod_check("init-container-probe")
 def init_container_probe(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in pod.containers():
@@ -43,6 +49,5 @@ def init_container_probe(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
                     f"initContainers[{container.index}].{field}: Forbidden: may not be set for init "
                     "containers without restartPolicy=Always (an init container runs to completion; "
                     "only a native sidecar may have probes or lifecycle hooks)",
-                    fix=edits.remove_key(pod.obj, container.child(field),
-                                         f"remove {field} from the {container.label}"),
+                    fix=_remove_field(container, field),
                 )

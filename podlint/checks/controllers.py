@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from podlint import edits
 from podlint.checks import Context, Problem, object_check, pod_check
 from podlint.findings import Fix
 from podlint.objects import LONG_RUNNING_CONTROLLERS, RUN_TO_COMPLETION, K8sObject
@@ -53,6 +52,8 @@ def _run_to_completion_policy(value: object) -> str:
 
 
 def _set_restart_policy(pod: PodSpecView, policy: str) -> Fix | None:
+    from podlint import edits  # (imported for a fix only: most runs offer none)
+
     description = f"set restartPolicy: {policy}"
     if "restartPolicy" in pod.data:
         return edits.set_value(pod.obj, pod.child("restartPolicy"), policy, description)
@@ -89,7 +90,7 @@ def is_empty_selector(selector: dict[str, Any]) -> bool:
     return not selector.get("matchLabels") and not selector.get("matchExpressions")
 
 
-@object_check("selector-mismatch")
+@object_check("selector-mismatch", kinds={"Job", *LONG_RUNNING_CONTROLLERS})
 def selector_mismatch(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     kind = obj.kind
     selector = obj.get(("spec", "selector"))

@@ -14,7 +14,7 @@ from podlint.checks import Context, Problem, run_check
 from podlint.checks.controllers import is_empty_selector, selector_matches
 from podlint.checks.fields import as_dict, items, unrendered
 from podlint.findings import FieldPath
-from podlint.inventory import GENERATED_LABELS, WORKLOAD_KINDS, Inventory
+from podlint.inventory import GENERATED_LABELS, WORKLOAD_KINDS, Inventory, folder
 from podlint.objects import K8sObject
 from podlint.podspec import PodSpecView, Role
 from podlint.validation import port_name
@@ -79,8 +79,11 @@ def _service_selector(service: K8sObject) -> dict[str, Any] | None:
 
 
 def _selected_by_service(inventory: Inventory, service: K8sObject, selector: dict[str, Any]) -> list[K8sObject]:
-    """The workloads a Service selects (asked by two rules), worked out once per run."""
-    key = ("service-selects", id(service))  # (the inventory keeps the Service alive: its id stays its own)
+    """The workloads a Service selects (asked by two rules), worked out once per run for each
+    selector of a folder and namespace (the Services of one application often share theirs)."""
+    # repr: the selector compares values as text, yet 1 and True are equal keys of a dict.
+    labels = tuple(sorted((repr(key), repr(value)) for key, value in selector["matchLabels"].items()))
+    key = ("service-selects", folder(service), service.namespace, labels)
     found: list[K8sObject] | None = inventory.shared.get(key)
     if found is None:
         found = inventory.shared[key] = _selected(inventory, service, selector)
@@ -109,9 +112,20 @@ def _named_ports(workload: K8sObject) -> set[tuple[Any, Any]] | None:
             for _, port in items(container.data.get("ports"))}
 
 
+def _has_port(named: dict[int, set[tuple[Any, Any]] | None], workload: K8sObject, name: str, protocol: Any) -> bool:
+    """Whether a workload's pods declare a port name (True when their ports are unknown)."""
+    if id(workload) not in named:
+        named[id(workload)] = _named_ports(workload)
+    ports = named[id(workload)]
+    return ports is None or (name, protocol) in ports
+
+
 @run_check("service-target-port-not-found")
 def service_target_port_not_found(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
     named: dict[int, set[tuple[Any, Any]] | None] = {}  # id(workload) -> its named ports, once per run
+    # (id(selection), port name, protocol) -> the selected workloads without that port, once per
+    # selection: Services share selections, which inventory.shared keeps alive (their ids stay their own)
+    lacking: dict[tuple[int, str, Any], list[K8sObject]] = {}
     for service in inventory.of_kind("Service"):
         selector = _service_selector(service)
         if selector is None or not inventory.pods_known(service):
@@ -119,18 +133,15 @@ def service_target_port_not_found(inventory: Inventory, ctx: Context) -> Iterato
         selected = _selected_by_service(inventory, service, selector)
         if not selected:
             continue  # service-selects-nothing says it
-        ports = []
-        for workload in selected:
-            if id(workload) not in named:
-                named[id(workload)] = _named_ports(workload)
-            ports.append(named[id(workload)])
         for index, port in items(service.get(("spec", "ports"))):
             target = port.get("targetPort")
             if not isinstance(target, str) or port_name(target) or unrendered(target):
                 continue  # a number, or not a port name at all (a placeholder such as PORT)
             protocol = port.get("protocol") or "TCP"
-            missing = [w for w, named in zip(selected, ports, strict=True)
-                       if named is not None and (target, protocol) not in named]
+            key = (id(selected), target, protocol)
+            if key not in lacking:
+                lacking[key] = [w for w in selected if not _has_port(named, w, target, protocol)]
+            missing = lacking[key]
             if missing:
                 names = ", ".join(f"{w.kind}/{w.name}" for w in missing)
                 yield service, Problem(("spec", "ports", index, "targetPort"),
@@ -188,21 +199,35 @@ def _references(pod: PodSpecView) -> Iterator[tuple[str, Any, FieldPath]]:
             break
 
 
+REFERENCED_KINDS = ("ConfigMap", "Secret", "PersistentVolumeClaim", "ServiceAccount")
+
+
+def _judged_kinds(inventory: Inventory, near: K8sObject) -> frozenset[str]:
+    """The kinds whose references are judged near an object: those its folder defines (so the
+    inputs are meant to be complete), none where an operator works (it creates secrets and config maps)."""
+    if inventory.operator_managed(near):
+        return frozenset()
+    return frozenset(kind for kind in REFERENCED_KINDS if inventory.folder_has(near, {kind}))
+
+
 @run_check("reference-not-found")
 def reference_not_found(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
+    judged_near: dict[tuple[str, str], frozenset[str]] = {}  # (folder, namespace) -> the kinds judged there
     for workload in inventory.workloads():
-        # Judged only where the workload's folder defines objects of the kind (so it is meant to be
-        # complete) and no operator works (operators create secrets and config maps).
-        if inventory.operator_managed(workload):
-            continue
+        namespace = workload.namespace
+        where = (folder(workload), namespace)
+        judged = judged_near.get(where)
+        if judged is None:
+            judged = judged_near[where] = _judged_kinds(inventory, workload)
+        if not judged:
+            continue  # (most folders: their pods need no walk)
         pod = PodSpecView.of(workload)
         if pod is None:
             continue
-        namespace = workload.namespace
         for kind, name, path in _references(pod):
             if not isinstance(name, str) or not name or unrendered(name) or (kind, name) in IMPLICIT_OBJECTS:
                 continue
-            if inventory.folder_has(workload, {kind}) and not inventory.defines(kind, namespace, name):
+            if kind in judged and not inventory.defines(kind, namespace, name):
                 yield workload, Problem(path, f"{kind} {name!r} is defined nowhere in the inputs (which define "
                                         f"other {kind}s): if it does not exist in the cluster, the pod does not "
                                         "start", anchor="value")

@@ -66,26 +66,31 @@ def invalid_env_source(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
             value_from = variable.get("valueFrom")
             if value_from is None:
                 continue
-            where = spec_path(container, "env", index, "valueFrom")
-            path = container.child("env", index, "valueFrom")
             sources = [key for key in VALUE_FROM_SOURCES
                        if isinstance(value_from, dict) and value_from.get(key) is not None]
             value = variable.get("value")
+            value_given = isinstance(value, str) and bool(value)
+            if len(sources) == 1 and not value_given:
+                continue  # (most variables with a source: paths are named only for a problem)
+            where = spec_path(container, "env", index, "valueFrom")
+            path = container.child("env", index, "valueFrom")
             if not sources:
                 yield Problem(path, f'{where}: Invalid value: "": must specify one of: `fieldRef`, '
                               "`resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`")
             elif len(sources) > 1:
                 yield Problem((*path, sources[1]), f'{where}.{sources[1]}: Invalid value: "": may not have more '
                               f"than one field specified at a time (also {sources[0]})")
-            if isinstance(value, str) and value:
+            if value_given:
                 yield Problem(path, f'{where}: Invalid value: "": may not be specified when `value` is not empty')
         for index, source in items(container.data.get("envFrom")):
-            where = spec_path(container, "envFrom", index)
             present = [key for key in ENV_FROM_SOURCES if source.get(key) is not None]
+            if len(present) == 1:
+                continue
+            where = spec_path(container, "envFrom", index)
             if not present:
                 yield Problem(container.child("envFrom", index),
                               f'{where}: Invalid value: "": must specify one of: `configMapRef` or `secretRef`')
-            elif len(present) > 1:
+            else:
                 yield Problem(container.child("envFrom", index, present[1]),
                               f'{where}: Invalid value: "": may not have more than one field specified at a time')
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from podlint.checks import Context, Problem, object_check
 from podlint.checks.fields import as_int
-from podlint.cron import ScheduleError, check_schedule
 from podlint.findings import FieldPath, format_path
 from podlint.objects import K8sObject
 from podlint.podspec import is_placeholder
@@ -18,6 +17,7 @@ JOB_COUNTS = ("parallelism", "completions", "backoffLimit", "activeDeadlineSecon
               "backoffLimitPerIndex", "maxFailedIndexes")
 CRONJOB_COUNTS = ("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit")
 INDEXED_PARALLELISM_MAX = 100_000
+JOB_KINDS = frozenset({"Job", "CronJob"})  # the kinds with a Job spec
 
 
 def job_specs(obj: K8sObject) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
@@ -29,7 +29,7 @@ def job_specs(obj: K8sObject) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
             yield path, spec
 
 
-@object_check("invalid-job-count")
+@object_check("invalid-job-count", kinds=JOB_KINDS)
 def invalid_job_count(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     checked: list[tuple[FieldPath, dict[str, Any], tuple[str, ...]]] = [
         (path, spec, JOB_COUNTS) for path, spec in job_specs(obj)]
@@ -44,7 +44,7 @@ def invalid_job_count(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
                               "greater than or equal to 0", anchor="value")
 
 
-@object_check("indexed-job")
+@object_check("indexed-job", kinds=JOB_KINDS)
 def indexed_job(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     for path, spec in job_specs(obj):
         where = format_path(path)
@@ -67,7 +67,7 @@ def indexed_job(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
                               "indexed completion mode")
 
 
-@object_check("pod-failure-policy-restart")
+@object_check("pod-failure-policy-restart", kinds=JOB_KINDS)
 def pod_failure_policy_restart(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     for path, spec in job_specs(obj):
         if spec.get("podFailurePolicy") is None:
@@ -81,7 +81,7 @@ def pod_failure_policy_restart(obj: K8sObject, ctx: Context) -> Iterator[Problem
                       'only "Never" is supported when podFailurePolicy is specified', anchor="value")
 
 
-@object_check("job-selector-not-generated")
+@object_check("job-selector-not-generated", kinds=JOB_KINDS)
 def job_selector_not_generated(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     for path, spec in job_specs(obj):
         selector = spec.get("selector")
@@ -99,13 +99,15 @@ def job_selector_not_generated(obj: K8sObject, ctx: Context) -> Iterator[Problem
                           "choose the selector yourself, or remove it)")
 
 
-@object_check("invalid-cron-schedule")
+@object_check("invalid-cron-schedule", kinds={"CronJob"})
 def invalid_cron_schedule(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     if obj.kind != "CronJob" or obj.group != "batch":
         return
     schedule = obj.get(("spec", "schedule"))
     if not isinstance(schedule, str) or is_placeholder(schedule):
         return
+    from podlint.cron import ScheduleError, check_schedule  # (for CronJobs only)
+
     try:
         check_schedule(schedule)
     except ScheduleError as error:
@@ -124,7 +126,7 @@ def known_time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-@object_check("invalid-time-zone")
+@object_check("invalid-time-zone", kinds={"CronJob"})
 def invalid_time_zone(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     if obj.kind != "CronJob" or obj.group != "batch":
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -13,8 +14,12 @@ from podlint.podspec import ContainerView, PodSpecView, Role
 HOOKS = ("postStart", "preStop")
 HOOK_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"})
-_SLEEP = re.compile(r"(?:^|[;&|(\s])sleep\s+(\d+)([smh]?)(?=$|[\s;&|)])")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600}
+
+
+@functools.cache  # compiled on first use: only a preStop hook that runs a command needs it
+def _sleep() -> re.Pattern[str]:
+    return re.compile(r"(?:^|[;&|(\s])sleep\s+(\d+)([smh]?)(?=$|[\s;&|)])")
 
 
 def hooks(pod: PodSpecView) -> Iterator[tuple[ContainerView, str, dict[str, Any]]]:
@@ -65,7 +70,7 @@ def exec_sleep_seconds(command: Any) -> int | None:
         script = command[command.index("-c", 1) + 1]
     else:
         return None
-    found = [int(number) * _UNIT[unit] for number, unit in _SLEEP.findall(script)]
+    found = [int(number) * _UNIT[unit] for number, unit in _sleep().findall(script)]
     return max(found) if found else None
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podlint import edits
 from podlint.checks import Context, Problem, pod_check
 from podlint.findings import Fix
 from podlint.podspec import PodSpecView
@@ -27,6 +26,8 @@ def host_network_dns_policy(pod: PodSpecView, ctx: Context) -> Iterator[Problem]
 
 
 def _set_dns_policy(pod: PodSpecView) -> Fix | None:
+    from podlint import edits  # (imported for a fix only: most runs offer none)
+
     description = f"set dnsPolicy: {HOST_NETWORK_POLICY}"
     if "dnsPolicy" in pod.data:  # an explicit ClusterFirst (or empty) value: correct it
         return edits.set_value(pod.obj, pod.child("dnsPolicy"), HOST_NETWORK_POLICY, description)

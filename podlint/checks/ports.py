@@ -114,19 +114,25 @@ def _visit_order(pod: PodSpecView) -> list[ContainerView]:
 
 @pod_check("duplicate-port")
 def duplicate_port(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
-    seen: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    # (number, protocol) -> (container, index, port) of the ports seen so far; paths named only for a problem
+    seen: dict[tuple[int, str], list[tuple[ContainerView, int, dict[str, Any]]]] = {}
     for container in _visit_order(pod):
         for index, port in ports(container):
             number = as_int(port.get("containerPort"))
             if number is None:
                 continue
-            here = spec_path(container, "ports", index)
-            key = f"{number}/{protocol(port)}"
-            for other_path, other in seen.get(key, []):
+            key = (number, protocol(port))
+            earlier = seen.get(key)
+            if earlier is None:
+                seen[key] = [(container, index, port)]
+                continue
+            for other_container, other_index, other in earlier:
                 detail = _port_overlap(port, other)
                 if detail:
-                    yield Problem((*container.path, "ports", index), f"{here}: {detail} with {other_path}")
-            seen.setdefault(key, []).append((here, port))
+                    yield Problem((*container.path, "ports", index),
+                                  f"{spec_path(container, 'ports', index)}: {detail} with "
+                                  f"{spec_path(other_container, 'ports', other_index)}")
+            earlier.append((container, index, port))
 
 
 def _port_overlap(port: dict[str, Any], other: dict[str, Any]) -> str | None:

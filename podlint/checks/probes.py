@@ -88,12 +88,15 @@ def probe_success_threshold(pod: PodSpecView, ctx: Context) -> Iterator[Problem]
 @pod_check("probe-port-not-exposed")
 def probe_port_not_exposed(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     for container in probed(pod):
-        names = {name for _, port in items(container.data.get("ports")) if isinstance(name := port.get("name"), str)}
+        names: set[str] | None = None  # the container's port names, gathered for a named probe port only
         for kind, probe in probes(container):
             for handler in ("httpGet", "tcpSocket"):
                 port = as_dict(probe.get(handler)).get("port")
                 if not isinstance(port, str) or port_name(port) or is_placeholder(port):
                     continue  # a number, or not a port name at all (invalid, or a placeholder)
+                if names is None:
+                    names = {name for _, item in items(container.data.get("ports"))
+                             if isinstance(name := item.get("name"), str)}
                 if port not in names:
                     yield Problem(container.child(kind, handler, "port"),
                                   f"{spec_path(container, kind, handler, 'port')}: port name {port!r} is not "

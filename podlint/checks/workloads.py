@@ -115,7 +115,7 @@ def _is_zero(value: Any, default: int) -> bool:
     return amount is not None and amount[0] == 0
 
 
-@object_check("invalid-rollout-strategy")
+@object_check("invalid-rollout-strategy", kinds={"Deployment", "DaemonSet"})
 def invalid_rollout_strategy(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     if obj.kind == "Deployment":
         yield from _deployment_strategy(obj)
@@ -165,7 +165,7 @@ def _daemonset_strategy(obj: K8sObject) -> Iterator[Problem]:
                       "maxSurge is 0")
 
 
-@object_check("bare-pod")
+@object_check("bare-pod", kinds={"Pod"})
 def bare_pod(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     if obj.kind != "Pod" or obj.group != "" or obj.metadata.get("ownerReferences"):
         return
