@@ -90,30 +90,28 @@ def _unknown_rule(rule_id: str) -> Rule:
     return Rule(id=rule_id, severity=Severity.ERROR, summary=rule_id, why=rule_id, fix="")
 
 
-def _help_text(rule: Rule) -> str:
-    parts = [rule.summary, f"Why it matters:\n{rule.why}"]
+def _help_sections(rule: Rule) -> list[tuple[str, str, str]]:
+    """(heading, plain text, Markdown) of each part of a rule's help that the rule has."""
+    sections = [("Why it matters", rule.why, rule.why)]
     if rule.fix:
-        parts.append(f"How to fix it:\n{rule.fix}")
+        sections.append(("How to fix it", rule.fix, rule.fix))
     if rule.bad:
-        parts.append(f"Bad:\n{rule.bad}")
+        sections.append(("Bad", rule.bad, f"```yaml\n{rule.bad}\n```"))
     if rule.good:
-        parts.append(f"Good:\n{rule.good}")
+        sections.append(("Good", rule.good, f"```yaml\n{rule.good}\n```"))
     if rule.references:
-        parts.append("References:\n" + "\n".join(rule.references))
-    return "\n\n".join(parts)
+        sections.append(("References", "\n".join(rule.references),
+                         "\n".join(f"- <{ref}>" for ref in rule.references)))
+    return sections
+
+
+def _help_text(rule: Rule) -> str:
+    return "\n\n".join([rule.summary, *(f"{heading}:\n{text}" for heading, text, _ in _help_sections(rule))])
 
 
 def _help_markdown(rule: Rule) -> str:
-    parts = [rule.summary, f"## Why it matters\n\n{rule.why}"]
-    if rule.fix:
-        parts.append(f"## How to fix it\n\n{rule.fix}")
-    if rule.bad:
-        parts.append(f"## Bad\n\n```yaml\n{rule.bad}\n```")
-    if rule.good:
-        parts.append(f"## Good\n\n```yaml\n{rule.good}\n```")
-    if rule.references:
-        parts.append("## References\n\n" + "\n".join(f"- <{ref}>" for ref in rule.references))
-    return "\n\n".join(parts)
+    return "\n\n".join([rule.summary, *(f"## {heading}\n\n{markdown}"
+                                         for heading, _, markdown in _help_sections(rule))])
 
 
 def _artifact(finding: Finding, locator: Locator) -> JSON:
