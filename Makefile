@@ -2,15 +2,19 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# What `make test` installs from: exact versions, so every machine runs the suite on the same
+# libraries (pyproject.toml keeps the ranges users get). `make lock` renews it.
+LOCK := requirements/lock.txt
+CONSTRAINTS ?= $(LOCK)
+PIP_ARGS ?= $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(CONSTRAINTS) 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit bench schemas clean
+.PHONY: demo test lint typecheck unit bench schemas clean lock test-latest test-oldest
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit("podlint needs Python 3.11+") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet $(PIP_ARGS) -e '.[test]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -27,6 +31,27 @@ unit: $(STAMP)
 
 test: lint unit
 
+# The newest versions the ranges in pyproject.toml allow, in a venv of their own: tells us before a
+# user does that a new release broke something.
+test-latest:
+	rm -rf .venv-latest
+	$(MAKE) test VENV=.venv-latest CONSTRAINTS=
+	@.venv-latest/bin/python -m pip freeze --exclude-editable | grep -iE '^(pyyaml|jsonschema|jsonschema.rs|typer|pygls|common.expression.language)=='
+
+# The lower bounds of those ranges (the test tools as locked).
+test-oldest:
+	rm -rf .venv-oldest && mkdir -p .venv-oldest
+	$(PYTHON) scripts/oldest_constraints.py $(LOCK) > .venv-oldest/constraints.txt
+	$(MAKE) test VENV=.venv-oldest CONSTRAINTS=.venv-oldest/constraints.txt
+
+# Renew the lock from the newest versions the ranges allow.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet '.[test,bench]'
+	.venv-lock/bin/python -m pip freeze --exclude-editable | grep -viE '^(podlint==|#)' > $(LOCK)
+	rm -rf .venv-lock
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
@@ -35,4 +60,4 @@ schemas: $(STAMP)
 	$(BIN)/python scripts/build_schemas.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist
+	rm -rf $(VENV) .venv-latest .venv-oldest .mypy_cache .ruff_cache .pytest_cache build dist

@@ -511,6 +511,8 @@ _TEMPLATE = re.compile(r"\{\{.*?\}\}")
 _DEEP_INDENT = re.compile(r"^ {2500,}\S", re.MULTILINE)
 _ENTRY_RUN = re.compile(r"^[ \t]*(?:[-?][ \t]+){2500}", re.MULTILINE)
 _DEEP_SPACES = " " * 100  # in any text _DEEP_INDENT matches (and short: str.find preprocesses a needle)
+# Brackets outside quoted scalars, and where a comment starts (a `#` after a blank or at a line's start).
+_FLOW_TOKEN = re.compile(r"""'(?:[^']|'')*'?|"(?:[^"\\]|\\.)*"?|(?:^|(?<=[ \t]))#.*|[\[\]{}]""")
 _NOT_MARKS = bytes(sorted(set(range(256)) - set(b"[{-?")))  # deleted from a text to count these four
 
 
@@ -611,12 +613,14 @@ class _EventGuard:
         self.nodes = nodes  # node events met in the file before this reader's start
         self.max_nodes = max_nodes
         self.broken = False
+        self.block_depth = 0  # block collections open when libyaml refused the text
 
     def refuse(self) -> _Refused | None:
         """Why the next document must not be composed, if it must not."""
         if self.broken:
             return None
         depth = 0
+        blocks: list[bool] = []  # per open collection: whether it is a block one
         try:
             while self.parser.check_event():
                 event = self.parser.get_event()
@@ -627,14 +631,17 @@ class _EventGuard:
                                         event.start_mark, stop=True)
                 if isinstance(event, yaml.CollectionStartEvent):
                     depth += 1
+                    blocks.append(not event.flow_style)
                     if depth > MAX_DEPTH:
                         return _Refused(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark, stop=False)
                 elif isinstance(event, yaml.CollectionEndEvent):
                     depth -= 1
+                    blocks.pop()
                 elif isinstance(event, yaml.DocumentEndEvent):
                     return None
         except yaml.YAMLError:
             self.broken = True  # the composer meets the same syntax error and reports it
+            self.block_depth = sum(blocks)
         return None
 
     def dispose(self) -> None:
@@ -738,7 +745,7 @@ class _Reader:
                 self.result.documents.append(Document(self.file, len(self.result.documents), data, root,
                                                       line_offset, self.original))
         except yaml.MarkedYAMLError as exc:
-            return self._syntax_error(exc, line_offset, byte_offset)
+            return self._syntax_error(exc, line_offset, byte_offset, guard.block_depth if guard is not None else None)
         except yaml.YAMLError as exc:  # the reader's own errors; encoding.py refuses their causes first
             self.result.findings.append(_error(self.file, str(exc).splitlines()[0], line_offset + 1, 1))
         finally:
@@ -748,11 +755,19 @@ class _Reader:
                 guard.dispose()
         return None
 
-    def _syntax_error(self, exc: yaml.MarkedYAMLError, line_offset: int,
-                      byte_offset: int) -> tuple[int, int] | None:
+    def _syntax_error(self, exc: yaml.MarkedYAMLError, line_offset: int, byte_offset: int,
+                      block_depth: int | None = None) -> tuple[int, int] | None:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + line_offset, mark.column) if mark is not None else (line_offset, 0)
         resume = self._next_start(line, column, line_offset)
+        too_deep = self._flow_too_deep(line_offset, line, column, block_depth) if block_depth is not None else None
+        if too_deep is not None:
+            # libyaml (PyYAML >= 6.0.4) has a nesting limit of its own, which its scanner's look-ahead
+            # reaches before the event guard sees MAX_DEPTH: the message and position stay podlint's.
+            message = f"nesting deeper than {MAX_DEPTH} levels"
+            self.result.findings.append(_error(self.file, message, too_deep[0] + 1, too_deep[1] + 1))
+            self.failures += 1
+            return resume
         if self._past_its_document(line, column):
             # libyaml noticed an unclosed quote or bracket only at the next `---` or at the end:
             # point at what was left open.
@@ -762,6 +777,25 @@ class _Reader:
         self.result.findings.append(_error(self.file, self._describe(exc, line, column), line + 1, column + 1))
         self.failures += 1
         return resume
+
+    def _flow_too_deep(self, first_line: int, line: int, column: int, block_depth: int) -> tuple[int, int] | None:
+        """Where flow brackets inside `block_depth` block collections first nest deeper than MAX_DEPTH
+        between `first_line` and (line, column), if they do: asked only after libyaml refused the
+        text, so a rough scan cannot refuse valid YAML."""
+        depth = block_depth
+        for number in range(first_line, min(line + 1, len(self.lines))):
+            text = self.lines[number] if number < line else self.lines[number][:column + 1]
+            for match in _FLOW_TOKEN.finditer(text):
+                token = match.group()
+                if token[0] == "#":
+                    break
+                if token in "[{":
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        return number, match.start()
+                elif token in "]}":
+                    depth = max(depth - 1, block_depth)
+        return None
 
     def _past_its_document(self, line: int, column: int) -> bool:
         """Whether libyaml stopped at the next document's `---` (or `...`) or at the end of the text."""

@@ -18,9 +18,10 @@ from podlint.engine import Linter, lint_sources
 from podlint.findings import Edit, Finding, Fix, Severity, Span
 from podlint.report import Report, Summary, formatter
 from podlint.sources import expand
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS, ROOT, TESTS
 
-SCHEMA = json.loads((ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+# The official schema, vendored (tests/data/SOURCE.md): a clone needs no ../shared.
+SCHEMA = json.loads((TESTS / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 DEPLOYMENT = """apiVersion: apps/v1
