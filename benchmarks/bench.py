@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script (`python benchmarks/bench.py`): make `benchmarks` importable
 
 from benchmarks.workload import generate  # noqa: E402
-from podlint.sources import Source, expand  # noqa: E402
+from podlint.sources.files import Source, expand  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 # The report format of the timed runs over many files: SARIF, as CI uploads it (issue 10).

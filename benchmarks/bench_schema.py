@@ -12,11 +12,11 @@ import argparse
 import time
 from pathlib import Path
 
-from podlint.objects import K8sObject, objects_of
-from podlint.parse import parse_bytes
-from podlint.schema import SchemaValidator
-from podlint.sources import Source, expand
-from podlint.versions import parse_version
+from podlint.model.objects import K8sObject, objects_of
+from podlint.reading.parse import parse_bytes
+from podlint.schemas.validator import SchemaValidator
+from podlint.schemas.versions import parse_version
+from podlint.sources.files import Source, expand
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 

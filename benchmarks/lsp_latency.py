@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/lsp_latency.py [MANIFEST] [--changes N]
 
 The figure seen by the client is an upper bound of "change received -> diagnostics published":
-it adds the pipe both ways. It includes the debounce pause (podlint.lsp.DEBOUNCE_SECONDS), which
+it adds the pipe both ways. It includes the debounce pause (podlint.lsp.server.DEBOUNCE_SECONDS), which
 every change waits for. The in-process lint time of the same text is printed beside it.
 """
 
@@ -21,7 +21,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 from podlint.engine import Linter
-from podlint.lsp import DEBOUNCE_SECONDS
+from podlint.lsp.server import DEBOUNCE_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT.parent / "shared" / "corpus" / "kube-prometheus" / "manifests" / "grafana-deployment.yaml"

@@ -15,11 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from podlint.config import settle
+from podlint.app.config import settle
 from podlint.engine import FileResult, Linter, Options
-from podlint.objects import K8sObject, objects_of
-from podlint.parse import parse_bytes
-from podlint.ruleset import FileRules
+from podlint.model.objects import K8sObject, objects_of
+from podlint.reading.parse import parse_bytes
+from podlint.rules.ruleset import FileRules
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"

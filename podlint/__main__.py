@@ -1,3 +1,3 @@
-from podlint.entry import main
+from podlint.app.entry import main
 
 main()

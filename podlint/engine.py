@@ -8,22 +8,20 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from podlint import suppress
-from podlint.catalogue import Rule, load_catalogue
 from podlint.checks import OBJECT_CHECK_KINDS, OBJECT_CHECKS, POD_CHECKS, RUN_CHECKS, Context, Problem
-from podlint.crd import is_crd
-from podlint.findings import Finding, Severity, Span, format_path
-from podlint.inventory import _NO_POSITIONS, Inventory
-from podlint.objects import K8sObject, objects_of
-from podlint.parse import MAX_FILE_BYTES, Document, ParseResult, gc_paused, parse_bytes, parse_text
-from podlint.patches import is_patch_file
-from podlint.podspec import PodSpecView
+from podlint.findings import Finding, Severity, Span, format_path, suppress
+from podlint.model.inventory import _NO_POSITIONS, Inventory
+from podlint.model.objects import K8sObject, objects_of
+from podlint.model.podspec import PodSpecView
 from podlint.policies.base import Policies
-from podlint.report import Summary
-from podlint.ruleset import FileRules, Override, Ruleset, RuleSetting
-from podlint.schema import SCHEMA_RULES, SchemaValidator
-from podlint.sources import Source, SourceError
-from podlint.versions import DEFAULT, Version
+from podlint.reading.parse import MAX_FILE_BYTES, Document, ParseResult, gc_paused, parse_bytes, parse_text
+from podlint.reading.patches import is_patch_file
+from podlint.rules.catalogue import Rule, load_catalogue
+from podlint.rules.ruleset import FileRules, Override, Ruleset, RuleSetting
+from podlint.schemas.crd import is_crd
+from podlint.schemas.validator import SCHEMA_RULES, SchemaValidator
+from podlint.schemas.versions import DEFAULT, Version
+from podlint.sources.files import Source, SourceError
 
 # Reading problems that mean an input was not (fully) linted: exit code 2.
 FAILED_READING = frozenset({"parse-error", "read-error", "yaml-tag"})
@@ -399,28 +397,6 @@ def _within(span: Span, regions: list[Span]) -> bool:
     return any(r.line <= span.line <= r.end_line for r in regions)
 
 
-@dataclass(slots=True)
-class RunResult:
-    findings: list[Finding]
-    summary: Summary
-    read_failed: bool = False
-    internal_error: bool = False
-
-    def restrict(self, findings: list[Finding]) -> None:
-        """Keep only these findings (a baseline's new ones), recounting the summary."""
-        self.findings = findings
-        self.summary.errors = self.summary.warnings = self.summary.infos = 0
-        self.summary.count(findings)
-
-    def exit_code(self, fail_on: Severity | None) -> int:
-        """0: nothing at `fail_on`; 1: a finding at or above it; 2: input unreadable or a rule crashed."""
-        if self.read_failed or self.internal_error:
-            return 2
-        if fail_on is not None and any(f.severity >= fail_on for f in self.findings):
-            return 1
-        return 0
-
-
 def _detached(obj: K8sObject) -> K8sObject:
     """An object with its data but without its positions and text (cheap to send to another process)."""
     document = obj.document
@@ -442,78 +418,6 @@ def lint_file(item: Source | SourceError, linter: Linter, inventory: Inventory |
     result = linter.lint_bytes(raw, item.name, inventory)
     result.name = item.name
     return result
-
-
-def lint_sources(items: Iterable[Source | SourceError], linter: Linter, jobs: int | None = 1) -> RunResult:
-    """Lint every input: in this process (`jobs` 1), or spread over `jobs` worker processes
-    (None: as many as cores for a large input, see parallel.py), with the same result.
-
-    Per-file work happens wherever the file is linted; what spans files (custom resources
-    waiting for the CRDs of the run, the inventory's cross-object checks, suppressions, the
-    summary and the order) happens here, after every file, from what each FileResult brings.
-    """
-    # No cyclic collection during the run either: the inventory (and the custom resources
-    # waiting for their CRDs) keep most objects of the run alive, and each collection would
-    # scan them again (~9% of a run); linting makes no cycles (tests/test_fast_paths.py).
-    with gc_paused():
-        return _lint_run(items, linter, jobs)
-
-
-def _lint_run(items: Iterable[Source | SourceError], linter: Linter, jobs: int | None) -> RunResult:
-    linter.begin_run()
-    inventory = Inventory() if linter.run_checks else None
-    results: Iterable[FileResult]
-    if jobs == 1:
-        results = (lint_file(item, linter, inventory) for item in items)
-    else:
-        from podlint.parallel import choose_jobs, lint_files
-
-        inputs = list(items)
-        results = lint_files(inputs, linter, choose_jobs(inputs) if jobs is None else jobs, inventory)
-    findings: list[Finding] = linter.notes()
-    summary = Summary()
-    run = RunResult(findings, summary)
-    suppressions: dict[str, tuple[list[suppress.Suppression], bool]] = {}
-    for result in results:
-        summary.files += 1
-        summary.documents += result.documents
-        summary.objects += result.objects
-        summary.custom_skipped += result.custom_skipped
-        findings.extend(result.findings)
-        if result.suppressions:
-            suppressions[result.name] = (result.suppressions, result.read_failed)
-        if result.from_worker:  # what this process would have learned and kept, linting the file itself
-            if linter.schema is not None:
-                for crd in result.crds:
-                    linter.schema.learn(crd)
-            linter.defer(result.deferred)
-            if inventory is not None and result.inventory is not None:
-                inventory.merge(result.inventory)
-        run.read_failed |= result.read_failed
-        run.internal_error |= result.internal_error
-    late = linter.end_run()
-    summary.custom_skipped += late.custom_skipped
-    findings.extend(late.findings)
-    run.internal_error |= late.internal_error
-    if inventory is not None:
-        cross, crashed = linter.lint_run(inventory)
-        findings.extend(cross)
-        run.internal_error |= crashed
-    run.findings = findings = _apply_suppressions(findings, suppressions, linter)
-    findings.sort(key=Finding.sort_key)
-    summary.count(findings)
-    return run
-
-
-def _apply_suppressions(findings: list[Finding], by_file: dict[str, tuple[list[suppress.Suppression], bool]],
-                        linter: Linter) -> list[Finding]:
-    """Comment suppressions apply last, so that they cover findings of every stage of the run."""
-    if not by_file:
-        return findings
-    kept = [f for f in findings if f.file not in by_file]
-    for file, (suppressions, read_failed) in by_file.items():
-        kept.extend(linter.suppressed([f for f in findings if f.file == file], suppressions, file, read_failed))
-    return kept
 
 
 def _objects_into(objects: list[K8sObject], document: Document) -> None:

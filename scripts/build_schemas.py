@@ -38,13 +38,13 @@ from typing import Any
 
 SOURCE_PACKAGE = "kubernetes-validate"
 SOURCE_VERSION = "1.37.0"
-MINORS = range(29, 38)  # Kubernetes 1.29 ... 1.37, as podlint.versions.SUPPORTED
+MINORS = range(29, 38)  # Kubernetes 1.29 ... 1.37, as podlint.schemas.versions.SUPPORTED
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "schemas"
 
 sys.path.insert(0, str(ROOT))
 # The syntaxes are defined once, where run time explains them in words.
-from podlint.schema import PERCENT, PORT_NAME, QUANTITY  # noqa: E402
+from podlint.schemas.validator import PERCENT, PORT_NAME, QUANTITY  # noqa: E402
 
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podlint.catalogue import Rule, load_catalogue
 from podlint.checks import Context, Problem, object_check
 from podlint.findings import Edit, Fix, Severity
-from podlint.lsp import serve
-from podlint.objects import K8sObject
+from podlint.lsp.server import serve
+from podlint.model.objects import K8sObject
+from podlint.rules.catalogue import Rule, load_catalogue
 
 RULE = "test-lowercase-name"
 DESCRIPTION = "Lowercase the name"

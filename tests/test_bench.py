@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from benchmarks.workload import DOCS_PER_FILE, generate
-from podlint.engine import Linter, lint_sources
-from podlint.sources import expand
+from podlint.app.run import lint_sources
+from podlint.engine import Linter
+from podlint.sources.files import expand
 from tests.conftest import ROOT
 
 

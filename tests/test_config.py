@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from podlint.catalogue import load_catalogue
-from podlint.config import ConfigError, find_config, load_config, settle
+from podlint.app.config import ConfigError, find_config, load_config, settle
 from podlint.engine import Linter
+from podlint.rules.catalogue import load_catalogue
 from tests.manifests import BAD
 from tests.test_cli import podlint
 

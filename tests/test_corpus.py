@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from podlint.engine import Linter, lint_sources
-from podlint.sources import expand
+from podlint.app.run import lint_sources
+from podlint.engine import Linter
+from podlint.sources.files import expand
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the project")

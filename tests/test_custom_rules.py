@@ -11,12 +11,13 @@ import pytest
 from lsprotocol import types
 from typer.testing import CliRunner
 
-from podlint.cli import app
-from podlint.config import ConfigError, settle
-from podlint.engine import Linter, lint_sources
+from podlint.app.cli import app
+from podlint.app.config import ConfigError, settle
+from podlint.app.run import lint_sources
+from podlint.engine import Linter
 from podlint.findings import Finding, Severity
 from podlint.policies.cel import CelEnvironment, field_chains
-from podlint.sources import expand
+from podlint.sources.files import expand
 from tests.conftest import CORPUS, ROOT, TESTS, expectations
 from tests.test_cli import podlint
 from tests.test_lsp import Client, client, lsp, open_document  # noqa: F401 - `client` is the editor fixture

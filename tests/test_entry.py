@@ -11,9 +11,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-import podlint.cli
-from podlint.command import LintRequest
-from podlint.entry import fast_lint_request
+import podlint.app.cli
+from podlint.app.command import LintRequest
+from podlint.app.entry import fast_lint_request
 from tests.conftest import ROOT
 
 COMMON = [
@@ -48,8 +48,8 @@ def typer_request(args: list[str], monkeypatch: pytest.MonkeyPatch) -> LintReque
         seen.append(request)
         return 0
 
-    monkeypatch.setattr(podlint.cli, "run_lint", record)
-    CliRunner().invoke(podlint.cli.app, args)
+    monkeypatch.setattr(podlint.app.cli, "run_lint", record)
+    CliRunner().invoke(podlint.app.cli.app, args)
     return seen[0] if seen else None
 
 
@@ -72,7 +72,7 @@ def _sample(option: typer.core.TyperOption) -> list[str]:
 
 def test_every_lint_option_is_read_by_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """A lint option added to the typer app must be added to entry._lint_parser too."""
-    command = typer.main.get_command(podlint.cli.app)
+    command = typer.main.get_command(podlint.app.cli.app)
     assert isinstance(command, typer.core.TyperGroup)
     options = [param for param in command.commands["lint"].params if isinstance(param, typer.core.TyperOption)]
     assert len(options) >= 7
@@ -93,7 +93,7 @@ def test_a_lint_run_does_not_import_typer(tmp_path: Path) -> None:
     # alone take ~0.2 s to import); jsonschema_rs, the schema validator, is allowed.
     heavy = ("typer", "click", "pydantic", "jsonschema", "ruamel", "sarif_om", "concurrent.futures")
     # The run ends with os._exit (entry.exit_now): the probe reports from there.
-    probe = ("import os, sys\nfrom podlint.entry import main\nhard_exit = os._exit\n"
+    probe = ("import os, sys\nfrom podlint.app.entry import main\nhard_exit = os._exit\n"
              "def report(code):\n"
              f"    print(code, sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n"
              "    sys.stderr.flush()\n    hard_exit(code)\n"

@@ -9,9 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from podlint.engine import Linter, lint_sources
-from podlint.parse import GoYamlResolver, _Composer, parse_text
-from podlint.sources import expand
+from podlint.app.run import lint_sources
+from podlint.engine import Linter
+from podlint.reading.parse import GoYamlResolver, _Composer, parse_text
+from podlint.sources.files import expand
 from tests.conftest import CORPUS, TESTS
 
 _STR = "tag:yaml.org,2002:str"

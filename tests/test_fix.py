@@ -17,18 +17,18 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from podlint import edits
-from podlint import fix as fix_module
-from podlint.catalogue import load_catalogue
-from podlint.cli import app
-from podlint.edits import apply
+from podlint.app.cli import app
+from podlint.edit import edits
+from podlint.edit import fix as fix_module
+from podlint.edit.edits import apply
+from podlint.edit.fix import FixingLinter, FixRun, apply_fixes, fix_sources, unified_diff
 from podlint.engine import Linter
 from podlint.findings import Edit, FieldPath, Fix
-from podlint.fix import FixingLinter, FixRun, apply_fixes, fix_sources, unified_diff
-from podlint.objects import objects_of
-from podlint.parse import parse_bytes
-from podlint.podspec import PodSpecView
-from podlint.sources import expand
+from podlint.model.objects import objects_of
+from podlint.model.podspec import PodSpecView
+from podlint.reading.parse import parse_bytes
+from podlint.rules.catalogue import load_catalogue
+from podlint.sources.files import expand
 from tests.conftest import CORPUS, TESTS
 from tests.test_cli import podlint
 

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from podlint.engine import Linter
 from podlint.findings import Finding
 from podlint.report import FORMATS, Report, Summary, formatter
-from podlint.sources import display_name
+from podlint.sources.files import display_name
 from tests.conftest import CORPUS, TESTS
 
 FUZZ = settings(max_examples=150, deadline=timedelta(seconds=2), derandomize=True, database=None,

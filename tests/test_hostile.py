@@ -18,12 +18,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from podlint import objects, parse
+from podlint.app.run import lint_sources
 from podlint.checks import OBJECT_CHECKS, POD_CHECKS, Context, Problem
-from podlint.engine import Linter, Options, lint_sources
-from podlint.objects import K8sObject
-from podlint.parse import MAX_DEPTH, MAX_FILE_BYTES, Document
-from podlint.sources import expand
+from podlint.engine import Linter, Options
+from podlint.model import objects
+from podlint.model.objects import K8sObject
+from podlint.reading import parse
+from podlint.reading.parse import MAX_DEPTH, MAX_FILE_BYTES, Document
+from podlint.sources.files import expand
 from tests.conftest import ROOT, TESTS, expectations
 from tests.manifests import BAD
 
@@ -389,7 +391,7 @@ from podlint.checks import OBJECT_CHECKS
 def crash(obj, context):
     raise ZeroDivisionError("boom")
 OBJECT_CHECKS["invalid-label"] = crash
-from podlint.cli import main
+from podlint.app.entry import main
 sys.argv = ["podlint", *sys.argv[1:]]
 main()
 """
@@ -410,11 +412,11 @@ def test_crashing_rule_in_the_cli_exit_2_without_traceback(tmp_path: Path) -> No
 
 BROKEN_CLI = """
 import sys
-import podlint.engine
+import podlint.app.run
 def broken(*args, **kwargs):
     raise RuntimeError("the engine broke")
-podlint.engine.lint_sources = broken
-from podlint.cli import main
+podlint.app.run.lint_sources = broken
+from podlint.app.entry import main
 sys.argv = ["podlint", *sys.argv[1:]]
 main()
 """

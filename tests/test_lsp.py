@@ -20,11 +20,12 @@ from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
-from podlint.catalogue import load_catalogue
-from podlint.engine import Linter, lint_sources
+from podlint.app.run import lint_sources
+from podlint.engine import Linter
 from podlint.findings import Edit
-from podlint.lsp import apply_edits, disable_edit, is_manifest, same_data, split_lines
-from podlint.sources import expand
+from podlint.lsp.server import apply_edits, disable_edit, is_manifest, same_data, split_lines
+from podlint.rules.catalogue import load_catalogue
+from podlint.sources.files import expand
 from tests.conftest import ROOT
 from tests.manifests import BAD, GOOD
 

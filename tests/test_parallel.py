@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-import podlint.parallel
-from podlint.engine import Linter, RunResult, lint_sources
+import podlint.app.parallel
+from podlint.app.run import RunResult, lint_sources
+from podlint.engine import Linter
 from podlint.report import Report, formatter
-from podlint.sources import Source, SourceError, expand
+from podlint.sources.files import Source, SourceError, expand
 from tests.conftest import CORPUS, ROOT, TESTS
 
 POD = """apiVersion: v1
@@ -80,22 +81,22 @@ def test_cli_output_is_byte_identical(tmp_path: Path) -> None:
 
 
 def test_default_jobs_follow_input_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(podlint.parallel, "available_cores", lambda: 4)
+    monkeypatch.setattr(podlint.app.parallel, "available_cores", lambda: 4)
     small = list(expand(pods(tmp_path / "small", 5)))
-    assert podlint.parallel.choose_jobs(small) == 1
+    assert podlint.app.parallel.choose_jobs(small) == 1
     big = tmp_path / "big.yaml"
-    big.write_bytes(b"# a large input\n" * (podlint.parallel.PARALLEL_MIN_BYTES // 16 + 1))
-    assert big.stat().st_size >= podlint.parallel.PARALLEL_MIN_BYTES
-    assert podlint.parallel.choose_jobs([*small, Source(str(big), big)]) == 4
-    monkeypatch.setattr(podlint.parallel, "available_cores", lambda: 1)
-    assert podlint.parallel.choose_jobs([*small, Source(str(big), big)]) == 1
+    big.write_bytes(b"# a large input\n" * (podlint.app.parallel.PARALLEL_MIN_BYTES // 16 + 1))
+    assert big.stat().st_size >= podlint.app.parallel.PARALLEL_MIN_BYTES
+    assert podlint.app.parallel.choose_jobs([*small, Source(str(big), big)]) == 4
+    monkeypatch.setattr(podlint.app.parallel, "available_cores", lambda: 1)
+    assert podlint.app.parallel.choose_jobs([*small, Source(str(big), big)]) == 1
 
 
 def test_chunks_are_contiguous_and_keep_main_process_items_apart(tmp_path: Path) -> None:
     items: list[Source | SourceError] = list(expand(pods(tmp_path, 12)))
     items.insert(5, SourceError("gone.yaml", "no such file or directory"))
     items.insert(9, Source("<stdin>", None))
-    plan = podlint.parallel._plan(items, 4)
+    plan = podlint.app.parallel._plan(items, 4)
     assert [index for run in plan for index in run] == list(range(len(items)))
     assert [5] in plan and [9] in plan
     assert len(plan) > 4
@@ -126,7 +127,7 @@ def _die(sources: list[Source], with_inventory: bool) -> None:
 def test_a_dead_worker_costs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     paths = pods(tmp_path, 20)
     serial = lint_sources(expand(paths), Linter(), jobs=1)
-    monkeypatch.setattr(podlint.parallel, "_lint_chunk", _die)
+    monkeypatch.setattr(podlint.app.parallel, "_lint_chunk", _die)
     assert rendered(lint_sources(expand(paths), Linter(), jobs=2)) == rendered(serial)
 
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from podlint.findings import Span
-from podlint.parse import parse_bytes, parse_text
+from podlint.reading.parse import parse_bytes, parse_text
 
 
 def data(text: str) -> object:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from podlint.patches import is_patch_file
+from podlint.reading.patches import is_patch_file
 
 
 @pytest.mark.parametrize("name", ["patch.yaml", "job-patch.yaml", "patches_prod.yml", "replicaPatch.yaml",

@@ -6,10 +6,11 @@ import re
 import subprocess
 from pathlib import Path
 
-from podlint.engine import Linter, lint_sources
+from podlint.app.run import lint_sources
+from podlint.engine import Linter
 from podlint.findings import Finding, Severity, Span
 from podlint.report import Report, Summary, formatter
-from podlint.sources import STDIN_NAME, expand
+from podlint.sources.files import STDIN_NAME, expand
 
 BAD = """apiVersion: v1
 kind: Pod

@@ -6,9 +6,10 @@ import json
 import subprocess
 from pathlib import Path
 
-from podlint.engine import Linter, lint_sources
+from podlint.app.run import lint_sources
+from podlint.engine import Linter
 from podlint.report import Report, formatter
-from podlint.sources import expand
+from podlint.sources.files import expand
 from tests.test_report_github import BAD
 
 REQUIRED = {"description", "check_name", "fingerprint", "severity", "location"}

@@ -13,11 +13,12 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 
-from podlint.catalogue import load_catalogue
-from podlint.engine import Linter, lint_sources
+from podlint.app.run import lint_sources
+from podlint.engine import Linter
 from podlint.findings import Edit, Finding, Fix, Severity, Span
 from podlint.report import Report, Summary, formatter
-from podlint.sources import expand
+from podlint.rules.catalogue import load_catalogue
+from podlint.sources.files import expand
 from tests.conftest import CORPUS, ROOT, TESTS
 
 # The official schema, vendored (tests/data/SOURCE.md): a clone needs no ../shared.
@@ -317,7 +318,7 @@ def test_every_object_follows_sarif_oms_model(repo: Path) -> None:
 
 def test_text_output_does_not_import_sarif_om(tmp_path: Path) -> None:
     (tmp_path / "web.yaml").write_text(DEPLOYMENT)
-    probe = ("import sys\nfrom podlint.cli import app\ntry:\n    app(['lint', '-q', 'web.yaml'])\n"
+    probe = ("import sys\nfrom podlint.app.cli import app\ntry:\n    app(['lint', '-q', 'web.yaml'])\n"
              "except SystemExit:\n    pass\nprint('sarif_om' in sys.modules, 'podlint.report.sarif' in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert result.stdout.splitlines()[-1] == "False False", result.stderr

@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 
 from podlint import checks
-from podlint.catalogue import load_catalogue
+from podlint.app.run import lint_sources
 from podlint.checks import RUN_CHECKS, Context, Problem
-from podlint.cron import ScheduleError, check_schedule
-from podlint.engine import Linter, lint_sources
-from podlint.inventory import Inventory
-from podlint.objects import K8sObject
-from podlint.sources import Source
-from podlint.validation import dns1035_label, dns_label, dns_subdomain, label_value, port_name, qualified_name
+from podlint.engine import Linter
+from podlint.model.cron import ScheduleError, check_schedule
+from podlint.model.inventory import Inventory
+from podlint.model.objects import K8sObject
+from podlint.model.validation import dns1035_label, dns_label, dns_subdomain, label_value, port_name, qualified_name
+from podlint.rules.catalogue import load_catalogue
+from podlint.sources.files import Source
 from tests.conftest import TESTS
 
 
@@ -119,14 +120,14 @@ def test_cross_object_checks_do_not_judge_across_folders(tmp_path: Path) -> None
 
 def test_disabled_run_checks_keep_no_objects() -> None:
     from podlint.engine import Options
-    from podlint.ruleset import RuleSetting
+    from podlint.rules.ruleset import RuleSetting
 
     linter = Linter(Options(rules={rule_id: RuleSetting(enabled=False) for rule_id in RUN_CHECKS}))
     assert linter.run_checks == []
 
 
 def test_inventory_keeps_only_what_cross_checks_read(tmp_path: Path) -> None:
-    from podlint.parse import parse_text
+    from podlint.reading.parse import parse_text
 
     text = DEPLOYMENT + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata: {a: b}\n"
     inventory = Inventory()
@@ -199,7 +200,7 @@ def test_new_rules_never_crash_on_values_of_the_wrong_type() -> None:
 
 
 def test_cross_object_findings_point_into_the_fixed_file(tmp_path: Path) -> None:
-    from podlint.fix import FixingLinter, fix_sources
+    from podlint.edit.fix import FixingLinter, fix_sources
 
     daemonset = DEPLOYMENT.replace("kind: Deployment", "kind: DaemonSet").replace(
         "    spec:\n", "    spec:\n      hostNetwork: true\n")  # the fix inserts a dnsPolicy line here

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from podlint.engine import Linter, Options
-from podlint.ruleset import RuleSetting
-from podlint.versions import DEFAULT, Version, parse_version
+from podlint.rules.ruleset import RuleSetting
+from podlint.schemas.versions import DEFAULT, Version, parse_version
 from tests.conftest import TESTS, expectations
 
 FIXTURES = sorted(p for p in (TESTS / "rules").glob("*/*.yaml") if not p.name.endswith(".fixed.yaml"))

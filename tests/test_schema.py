@@ -13,14 +13,15 @@ from typing import Any
 import jsonschema
 import pytest
 
-from podlint.engine import Linter, Options, lint_sources
+from podlint.app.run import lint_sources
+from podlint.engine import Linter, Options
 from podlint.findings import Finding
-from podlint.objects import K8sObject, objects_of
-from podlint.parse import parse_bytes, parse_text
-from podlint.ruleset import RuleSetting
-from podlint.schema import FORMATS, SCHEMA_RULES, SchemaValidator, shipped
-from podlint.sources import Source, expand
-from podlint.versions import SUPPORTED, format_version
+from podlint.model.objects import K8sObject, objects_of
+from podlint.reading.parse import parse_bytes, parse_text
+from podlint.rules.ruleset import RuleSetting
+from podlint.schemas.validator import FORMATS, SCHEMA_RULES, SchemaValidator, shipped
+from podlint.schemas.versions import SUPPORTED, format_version
+from podlint.sources.files import Source, expand
 from tests.conftest import CORPUS, ROOT
 from tests.manifests import GOOD as POD
 
@@ -356,7 +357,7 @@ def test_parse_text_scalar_text_is_the_source_spelling() -> None:
 
 
 def test_schema_dirs_from_the_configuration(tmp_path: Path) -> None:
-    from podlint.config import ConfigError, settle
+    from podlint.app.config import ConfigError, settle
 
     (tmp_path / "crds").mkdir()
     (tmp_path / ".podlint.yaml").write_text("schema-dirs: [crds]\n")

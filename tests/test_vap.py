@@ -10,15 +10,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from podlint.cli import app
-from podlint.config import ConfigError, settle
-from podlint.engine import Linter, lint_sources
+from podlint.app.cli import app
+from podlint.app.config import ConfigError, settle
+from podlint.app.run import lint_sources
+from podlint.engine import Linter
 from podlint.findings import Finding, Severity
-from podlint.objects import objects_of
-from podlint.parse import parse_text
+from podlint.model.objects import objects_of
 from podlint.policies.defaults import defaulted
 from podlint.policies.resources import resource_of
-from podlint.sources import expand
+from podlint.reading.parse import parse_text
+from podlint.sources.files import expand
 from tests.conftest import CORPUS, ROOT
 from tests.test_cli import podlint
 from tests.test_custom_rules import DEPLOYMENT as WITHOUT_REPLICAS

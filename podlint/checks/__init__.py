@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from podlint.findings import FieldPath, Fix
-from podlint.inventory import Inventory
-from podlint.objects import K8sObject
-from podlint.parse import Anchor
-from podlint.podspec import PodSpecView
-from podlint.versions import DEFAULT, Version
+from podlint.model.inventory import Inventory
+from podlint.model.objects import K8sObject
+from podlint.model.podspec import PodSpecView
+from podlint.reading.parse import Anchor
+from podlint.schemas.versions import DEFAULT, Version
 
 
 @dataclass(frozen=True, slots=True)

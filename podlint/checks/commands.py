@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
 from podlint.findings import Fix
-from podlint.podspec import ContainerView, PodSpecView, parse_image
+from podlint.model.podspec import ContainerView, PodSpecView, parse_image
 
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox sh"})
 # Programs that do their job and exit, whatever their arguments.
@@ -175,7 +175,7 @@ def shell_without_c(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
 
 
 def _insert_c(container: ContainerView, shell_index: int, shell: str) -> Fix | None:
-    from podlint import edits  # (imported for a fix only: most runs offer none)
+    from podlint.edit import edits  # (imported for a fix only: most runs offer none)
 
     return edits.insert_item_after(container.obj, container.child("command", shell_index), "-c",
                                    f"insert -c after {shell}")

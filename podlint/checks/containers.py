@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
 from podlint.findings import Fix
-from podlint.podspec import ContainerView, PodSpecView, Role
+from podlint.model.podspec import ContainerView, PodSpecView, Role
 
 # Fields the API server forbids on init containers that are not native sidecars.
 SIDECAR_ONLY_FIELDS = ("livenessProbe", "readinessProbe", "startupProbe", "lifecycle")
@@ -32,7 +32,7 @@ def duplicate_container_name(pod: PodSpecView, ctx: Context) -> Iterator[Problem
 
 
 def _remove_field(container: ContainerView, field: str) -> Fix | None:
-    from podlint import edits  # (imported for a fix only: most runs offer none)
+    from podlint.edit import edits  # (imported for a fix only: most runs offer none)
 
     return edits.remove_key(container.obj, container.child(field), f"remove {field} from the {container.label}")
 

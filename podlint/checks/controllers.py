@@ -7,8 +7,8 @@ from typing import Any
 
 from podlint.checks import Context, Problem, object_check, pod_check
 from podlint.findings import Fix
-from podlint.objects import LONG_RUNNING_CONTROLLERS, RUN_TO_COMPLETION, K8sObject
-from podlint.podspec import PodSpecView
+from podlint.model.objects import LONG_RUNNING_CONTROLLERS, RUN_TO_COMPLETION, K8sObject
+from podlint.model.podspec import PodSpecView
 
 RUN_TO_COMPLETION_POLICIES = ("OnFailure", "Never")
 
@@ -52,7 +52,7 @@ def _run_to_completion_policy(value: object) -> str:
 
 
 def _set_restart_policy(pod: PodSpecView, policy: str) -> Fix | None:
-    from podlint import edits  # (imported for a fix only: most runs offer none)
+    from podlint.edit import edits  # (imported for a fix only: most runs offer none)
 
     description = f"set restartPolicy: {policy}"
     if "restartPolicy" in pod.data:

@@ -14,10 +14,10 @@ from podlint.checks import Context, Problem, run_check
 from podlint.checks.controllers import is_empty_selector, selector_matches
 from podlint.checks.fields import as_dict, items, unrendered
 from podlint.findings import FieldPath
-from podlint.inventory import GENERATED_LABELS, WORKLOAD_KINDS, Inventory, folder
-from podlint.objects import K8sObject
-from podlint.podspec import PodSpecView, Role
-from podlint.validation import port_name
+from podlint.model.inventory import GENERATED_LABELS, WORKLOAD_KINDS, Inventory, folder
+from podlint.model.objects import K8sObject
+from podlint.model.podspec import PodSpecView, Role
+from podlint.model.validation import port_name
 
 # Objects Kubernetes makes in every namespace by itself.
 IMPLICIT_OBJECTS = frozenset({("ConfigMap", "kube-root-ca.crt"), ("ServiceAccount", "default")})

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from podlint.checks import Context, Problem, pod_check
 from podlint.checks.fields import as_dict, items
 from podlint.findings import FieldPath, format_path
-from podlint.podspec import PodSpecView
+from podlint.model.podspec import PodSpecView
 
 DEPRECATED_NODE_LABELS = {
     "beta.kubernetes.io/arch": 'deprecated since v1.14; use "kubernetes.io/arch" instead',

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
 from podlint.checks.fields import items, spec_path
-from podlint.podspec import ContainerView, PodSpecView, is_placeholder
-from podlint.validation import env_var_name, go_value
-from podlint.versions import Version
+from podlint.model.podspec import ContainerView, PodSpecView, is_placeholder
+from podlint.model.validation import env_var_name, go_value
+from podlint.schemas.versions import Version
 
 RELAXED_ENV_NAMES_SINCE: Version = (1, 32)  # RelaxedEnvironmentVariableValidation on by default
 VALUE_FROM_SOURCES = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from podlint.findings import format_path
-from podlint.podspec import ContainerView, PodSpecView, is_placeholder
+from podlint.model.podspec import ContainerView, PodSpecView, is_placeholder
 
 _SUBSTITUTION_TOKEN = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from podlint.checks import Context, Problem, pod_check
-from podlint.objects import LONG_RUNNING_CONTROLLERS
-from podlint.podspec import ContainerView, PodSpecView, Role
+from podlint.model.objects import LONG_RUNNING_CONTROLLERS
+from podlint.model.podspec import ContainerView, PodSpecView, Role
 
 DANGEROUS_CAPABILITIES = frozenset({"ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "NET_RAW",
                                     "DAC_READ_SEARCH", "SYS_RAWIO", "BPF", "PERFMON"})

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
 from podlint.checks.fields import spec_path
-from podlint.podspec import PodSpecView
+from podlint.model.podspec import PodSpecView
 
 
 @pod_check("image-pull-policy-never")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
-from podlint.podspec import PodSpecView, is_placeholder, is_valid_image, parse_image
+from podlint.model.podspec import PodSpecView, is_placeholder, is_valid_image, parse_image
 
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 

@@ -9,9 +9,9 @@ from typing import Any
 from podlint.checks import Context, Problem, object_check
 from podlint.checks.fields import as_int
 from podlint.findings import FieldPath, format_path
-from podlint.objects import K8sObject
-from podlint.podspec import is_placeholder
-from podlint.validation import go_value
+from podlint.model.objects import K8sObject
+from podlint.model.podspec import is_placeholder
+from podlint.model.validation import go_value
 
 JOB_COUNTS = ("parallelism", "completions", "backoffLimit", "activeDeadlineSeconds", "ttlSecondsAfterFinished",
               "backoffLimitPerIndex", "maxFailedIndexes")
@@ -106,7 +106,7 @@ def invalid_cron_schedule(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     schedule = obj.get(("spec", "schedule"))
     if not isinstance(schedule, str) or is_placeholder(schedule):
         return
-    from podlint.cron import ScheduleError, check_schedule  # (for CronJobs only)
+    from podlint.model.cron import ScheduleError, check_schedule  # (for CronJobs only)
 
     try:
         check_schedule(schedule)

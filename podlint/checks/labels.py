@@ -7,9 +7,9 @@ from typing import Any
 
 from podlint.checks import Context, Problem, object_check
 from podlint.findings import FieldPath, format_path
-from podlint.objects import K8sObject
-from podlint.podspec import is_placeholder
-from podlint.validation import go_value, label_value, qualified_name
+from podlint.model.objects import K8sObject
+from podlint.model.podspec import is_placeholder
+from podlint.model.validation import go_value, label_value, qualified_name
 
 ANNOTATIONS_MAX_BYTES = 256 * 1024  # the total size of an object's annotation keys and values
 

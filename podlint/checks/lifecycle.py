@@ -9,7 +9,7 @@ from typing import Any
 
 from podlint.checks import Context, Problem, pod_check
 from podlint.checks.fields import as_dict, as_int, spec_path, termination_grace_period
-from podlint.podspec import ContainerView, PodSpecView, Role
+from podlint.model.podspec import ContainerView, PodSpecView, Role
 
 HOOKS = ("postStart", "preStop")
 HOOK_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 
 from podlint.checks import Context, Problem, object_check, pod_check
 from podlint.checks.fields import as_int, items, spec_path, unrendered
-from podlint.objects import K8sObject
-from podlint.podspec import PodSpecView
-from podlint.validation import DNS_LABEL_MAX, dns1035_label, dns_label, dns_subdomain, go_value
+from podlint.model.objects import K8sObject
+from podlint.model.podspec import PodSpecView
+from podlint.model.validation import DNS_LABEL_MAX, dns1035_label, dns_label, dns_subdomain, go_value
 
 Validator = Callable[[str], list[str]]
 

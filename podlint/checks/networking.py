@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
 from podlint.findings import Fix
-from podlint.podspec import PodSpecView
+from podlint.model.podspec import PodSpecView
 
 HOST_NETWORK_POLICY = "ClusterFirstWithHostNet"
 
@@ -26,7 +26,7 @@ def host_network_dns_policy(pod: PodSpecView, ctx: Context) -> Iterator[Problem]
 
 
 def _set_dns_policy(pod: PodSpecView) -> Fix | None:
-    from podlint import edits  # (imported for a fix only: most runs offer none)
+    from podlint.edit import edits  # (imported for a fix only: most runs offer none)
 
     description = f"set dnsPolicy: {HOST_NETWORK_POLICY}"
     if "dnsPolicy" in pod.data:  # an explicit ClusterFirst (or empty) value: correct it

@@ -7,8 +7,8 @@ from typing import Any
 
 from podlint.checks import Context, Problem, pod_check
 from podlint.checks.fields import as_int, items, repeated, spec_path
-from podlint.podspec import ContainerView, PodSpecView, Role, is_placeholder
-from podlint.validation import go_value, port_name
+from podlint.model.podspec import ContainerView, PodSpecView, Role, is_placeholder
+from podlint.model.validation import go_value, port_name
 
 PORT_RANGE = "must be between 1 and 65535, inclusive"
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from podlint.checks import Context, Problem, pod_check
 from podlint.checks.fields import as_dict, as_int, items, spec_path
-from podlint.podspec import ContainerView, PodSpecView, Role, is_placeholder
-from podlint.validation import port_name
+from podlint.model.podspec import ContainerView, PodSpecView, Role, is_placeholder
+from podlint.model.validation import port_name
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
 from podlint.checks.fields import as_dict, spec_path
-from podlint.podspec import ContainerView, PodSpecView, is_placeholder
-from podlint.quantity import parse_quantity
-from podlint.validation import go_value, qualified_name
+from podlint.model.podspec import ContainerView, PodSpecView, is_placeholder
+from podlint.model.quantity import parse_quantity
+from podlint.model.validation import go_value, qualified_name
 
 STANDARD_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
 BYTE_RESOURCES = ("memory", "ephemeral-storage")

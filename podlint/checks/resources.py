@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
-from podlint.podspec import PodSpecView, Role
-from podlint.quantity import at_most, parse_quantity
+from podlint.model.podspec import PodSpecView, Role
+from podlint.model.quantity import at_most, parse_quantity
 
 REQUIRED_LIMITS = ("cpu", "memory")  # the default of the rule option `require`
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
 from podlint.checks.fields import as_dict, items, repeated, spec_path
-from podlint.podspec import PodSpecView, is_placeholder
-from podlint.validation import go_value
+from podlint.model.podspec import PodSpecView, is_placeholder
+from podlint.model.validation import go_value
 
 # Every volume source of `core/v1.VolumeSource`: a volume takes exactly one (none: emptyDir).
 VOLUME_SOURCES = frozenset({

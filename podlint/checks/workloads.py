@@ -9,10 +9,10 @@ from typing import Any
 from podlint.checks import Context, Problem, object_check, pod_check
 from podlint.checks.fields import as_dict, as_int, spec_path
 from podlint.findings import format_path
-from podlint.objects import LONG_RUNNING_CONTROLLERS, K8sObject
-from podlint.podspec import PodSpecView, Role
-from podlint.validation import go_value
-from podlint.versions import Version
+from podlint.model.objects import LONG_RUNNING_CONTROLLERS, K8sObject
+from podlint.model.podspec import PodSpecView, Role
+from podlint.model.validation import go_value
+from podlint.schemas.versions import Version
 
 INT32_MAX = 2_147_483_647
 CONTAINER_RESTART_RULES_SINCE: Version = (1, 35)  # ContainerRestartRules beta: on by default

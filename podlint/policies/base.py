@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from podlint.catalogue import Rule, load_catalogue, with_rules
 from podlint.findings import FieldPath, Finding, format_path
-from podlint.parse import Document
+from podlint.reading.parse import Document
+from podlint.rules.catalogue import Rule, load_catalogue, with_rules
 
 if TYPE_CHECKING:
     from podlint.checks import ObjectCheck

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from podlint.findings import FieldPath
-from podlint.objects import lookup
-from podlint.podspec import is_placeholder
+from podlint.model.objects import lookup
+from podlint.model.podspec import is_placeholder
 from podlint.policies import k8s_cel
 
 # cel-go syntax that cel-rust does not parse: refused (custom rules) or skipped (policies) when loaded.

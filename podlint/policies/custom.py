@@ -25,12 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podlint.catalogue import PROFILES, Rule
 from podlint.checks import Context, Problem
 from podlint.findings import FieldPath, Severity, format_path
-from podlint.objects import K8sObject, lookup
-from podlint.parse import Anchor, parse_bytes
-from podlint.podspec import PodSpecView, is_placeholder
+from podlint.model.objects import K8sObject, lookup
+from podlint.model.podspec import PodSpecView, is_placeholder
 from podlint.policies import fields
 from podlint.policies.base import Located, Policies, PolicyError, PolicyRule, as_list
 from podlint.policies.cel import (
@@ -43,6 +41,8 @@ from podlint.policies.cel import (
     reads_placeholder,
 )
 from podlint.policies.selectors import LabelSelector, read_selector
+from podlint.reading.parse import Anchor, parse_bytes
+from podlint.rules.catalogue import PROFILES, Rule
 
 RULE_KEYS = ("id", "severity", "message", "messageExpression", "summary", "why", "fix", "bad", "good",
              "references", "profile", "match", "each", "path", "schema", "expression", "failurePolicy")

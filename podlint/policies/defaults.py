@@ -13,8 +13,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from podlint.objects import POD_SPEC_PATHS, K8sObject, lookup
-from podlint.podspec import CONTAINER_LISTS, parse_image
+from podlint.model.objects import POD_SPEC_PATHS, K8sObject, lookup
+from podlint.model.podspec import CONTAINER_LISTS, parse_image
 from podlint.policies.resources import admission_request
 
 _PROBE = {"timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}

@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Iterable
 
 from podlint.findings import FieldPath
-from podlint.objects import POD_SPEC_PATHS
+from podlint.model.objects import POD_SPEC_PATHS
 
 OBJECT_META = frozenset({
     "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",

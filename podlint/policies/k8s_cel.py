@@ -23,7 +23,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from podlint.quantity import parse_quantity
+from podlint.model.quantity import parse_quantity
 
 QUANTITY_KEY = "@quantity"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from podlint.objects import K8sObject
+from podlint.model.objects import K8sObject
 
 # Kinds whose resource name is not the plural guess, and the built-in cluster-scoped kinds.
 IRREGULAR_RESOURCES = {"Endpoints": "endpoints"}

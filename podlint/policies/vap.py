@@ -28,11 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podlint.catalogue import Rule
 from podlint.checks import Context, Problem
 from podlint.findings import FieldPath, Finding, Severity, format_path
-from podlint.objects import K8sObject, objects_of
-from podlint.parse import Document, parse_bytes
+from podlint.model.objects import K8sObject, objects_of
 from podlint.policies.base import Located, Policies, PolicyError, PolicyRule
 from podlint.policies.cel import (
     CelCompileError,
@@ -46,7 +44,9 @@ from podlint.policies.cel import (
 from podlint.policies.defaults import Defaulter
 from podlint.policies.resources import CLUSTER_SCOPED, group_version, resource_of
 from podlint.policies.selectors import LabelSelector, read_selector
-from podlint.sources import SourceError, expand
+from podlint.reading.parse import Document, parse_bytes
+from podlint.rules.catalogue import Rule
+from podlint.sources.files import SourceError, expand
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _QUALIFIED_NAME = re.compile(r"^(?:[a-z0-9.-]+/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$")

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from podlint.catalogue import Rule
 from podlint.findings import Finding, Severity
+from podlint.rules.catalogue import Rule
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from podlint.findings import Finding, Severity
 from podlint.report import Report
 from podlint.report.locations import Locator, find_root
-from podlint.sources import STDIN_NAME
+from podlint.sources.files import STDIN_NAME
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

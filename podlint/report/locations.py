@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
 
-from podlint.sources import STDIN_NAME
+from podlint.sources.files import STDIN_NAME
 
 SRCROOT = "%SRCROOT%"
 

@@ -13,11 +13,11 @@ import json
 from typing import Any
 
 from podlint import __version__
-from podlint.catalogue import Rule, load_catalogue
 from podlint.findings import Finding, Fix, Severity
 from podlint.report import Report
 from podlint.report.fingerprints import SARIF_KEY, fingerprints
 from podlint.report.locations import SRCROOT, Locator, find_root
+from podlint.rules.catalogue import Rule, load_catalogue
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/podlint/podlint"

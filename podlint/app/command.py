@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections import Counter
 
-    from podlint.baseline import Key
-    from podlint.fix import FixRun
+    from podlint.edit.fix import FixRun
+    from podlint.findings.baseline import Key
 
 
 class UsageError(Exception):
@@ -55,10 +55,11 @@ class LintRequest:
 
 def run_lint(request: LintRequest) -> int:
     """Lint (or fix, then lint), write the reports, return the exit status; UsageError for a bad argument."""
-    from podlint.config import ConfigError, settle
-    from podlint.engine import Linter, lint_sources
+    from podlint.app.config import ConfigError, settle
+    from podlint.app.run import lint_sources
+    from podlint.engine import Linter
     from podlint.report import Report, formatter, plan_outputs
-    from podlint.sources import expand
+    from podlint.sources.files import expand
 
     if request.jobs < 0:
         raise UsageError(f"--jobs must be 0 (automatic) or a number of worker processes, not {request.jobs}")
@@ -75,7 +76,7 @@ def run_lint(request: LintRequest) -> int:
     sources = expand(request.paths, settings.exclude)
     fixed = None
     if request.fix:
-        from podlint.fix import FixingLinter, fix_sources
+        from podlint.edit.fix import FixingLinter, fix_sources
 
         fixing = FixingLinter(settings.options, fixable_rules(request.select), write=not request.diff)
         fixed = fix_sources(sources, fixing)
@@ -89,7 +90,7 @@ def run_lint(request: LintRequest) -> int:
         run = lint_sources(sources, linter, jobs=request.jobs or None)
         catalogue = linter.catalogue  # with the custom rules and policies, for SARIF's rule metadata
     if request.write_baseline is not None or known is not None:
-        from podlint import baseline as baselines  # (imported only for a baseline)
+        from podlint.findings import baseline as baselines  # (imported only for a baseline)
 
         if request.write_baseline is not None:
             baselines.write(run.findings, request.write_baseline)
@@ -133,7 +134,7 @@ def _write_stdout(text: str, output_format: str) -> None:
 
 
 def _byte_count(text: str) -> int:
-    from podlint.quantity import parse_quantity
+    from podlint.model.quantity import parse_quantity
 
     amount = parse_quantity(text)
     if amount is None or amount < 1 or amount.denominator != 1:
@@ -142,7 +143,7 @@ def _byte_count(text: str) -> int:
 
 
 def _load_baseline(path: Path) -> Counter[Key]:
-    from podlint import baseline as baselines
+    from podlint.findings import baseline as baselines
 
     try:
         return baselines.load(path)
@@ -151,7 +152,7 @@ def _load_baseline(path: Path) -> Counter[Key]:
 
 
 def fixable_rules(select: str | None) -> frozenset[str] | None:
-    from podlint.catalogue import load_catalogue
+    from podlint.rules.catalogue import load_catalogue
 
     if select is None:
         return None
@@ -167,7 +168,7 @@ def fixable_rules(select: str | None) -> frozenset[str] | None:
 
 def _print_fixes(fixed: FixRun, diff: bool, quiet: bool) -> None:
     """The diffs (standard output) or what was fixed (standard error); problems always."""
-    from podlint.fix import unified_diff
+    from podlint.edit.fix import unified_diff
 
     for change in fixed.files:
         if change.error is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from podlint.findings import FieldPath, Span
-from podlint.parse import Anchor, Document
+from podlint.reading.parse import Anchor, Document
 
 # Where the pod spec lives, per kind (the same for every API group that serves the kind).
 POD_SPEC_PATHS: dict[str, FieldPath] = {

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from podlint.findings import FieldPath, Span
-from podlint.objects import RUN_TO_COMPLETION, K8sObject
-from podlint.parse import Anchor
+from podlint.model.objects import RUN_TO_COMPLETION, K8sObject
+from podlint.reading.parse import Anchor
 
 
 class Role(enum.Enum):

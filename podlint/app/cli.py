@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from podlint import __version__
-from podlint.command import LintRequest, UsageError, report_usage_error, run_lint
-from podlint.entry import main
+from podlint.app.command import LintRequest, UsageError, report_usage_error, run_lint
 
 if TYPE_CHECKING:
-    from podlint.catalogue import Rule
+    from podlint.rules.catalogue import Rule
 
-__all__ = ["app", "main"]
+__all__ = ["app"]
 
 app = typer.Typer(
     name="podlint",
@@ -116,7 +115,7 @@ def config_show(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Configuration file to read.")] = None,
 ) -> None:
     """Print the effective configuration (the file found, with defaults filled in)."""
-    from podlint.config import ConfigError, dump, settle
+    from podlint.app.config import ConfigError, dump, settle
 
     try:
         settings = settle(config)
@@ -153,14 +152,14 @@ _POLICY_OPTION = typer.Option("--policy", help="ValidatingAdmissionPolicy files 
 
 def _run_catalogue(config: Path | None, policy: list[Path] | None) -> dict[str, Rule]:
     """The built-in rules plus the custom rules and admission policies the configuration (and --policy) add."""
-    from podlint.config import ConfigError, settle
+    from podlint.app.config import ConfigError, settle
 
     try:
         policies = settle(config, policies=policy).options.policies
     except ConfigError as exc:
         raise _usage_error(str(exc)) from None
     if policies is None:
-        from podlint.catalogue import load_catalogue
+        from podlint.rules.catalogue import load_catalogue
 
         return load_catalogue()
     return policies.catalogue()
@@ -225,7 +224,7 @@ def lsp(
                                         "accepted because some clients pass it).")] = False,
 ) -> None:
     """Run the language server (for editors): live diagnostics, quick fixes and rule docs on hover."""
-    from podlint.lsp import serve
+    from podlint.lsp.server import serve
 
     raise typer.Exit(serve())
 

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from podlint.objects import K8sObject
+from podlint.model.objects import K8sObject
 
 CRD_KIND = "CustomResourceDefinition"
 CRD_GROUP = "apiextensions.k8s.io"

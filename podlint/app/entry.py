@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from podlint.command import LintRequest, UsageError, report_usage_error, run_lint
+from podlint.app.command import LintRequest, UsageError, report_usage_error, run_lint
 
 
 class _NotFast(Exception):
@@ -91,7 +91,7 @@ def main() -> None:
     try:
         request = fast_lint_request(sys.argv[1:])
         if request is None:
-            from podlint.cli import app
+            from podlint.app.cli import app
 
             app()
             return

@@ -23,8 +23,8 @@ from typing import Any
 from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
 from podlint.findings import Edit, FieldPath, Fix
-from podlint.objects import K8sObject
-from podlint.parse import Document, GoYamlResolver, parse_text
+from podlint.model.objects import K8sObject
+from podlint.reading.parse import Document, GoYamlResolver, parse_text
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from podlint.parse import MAX_FILE_BYTES
+from podlint.reading.parse import MAX_FILE_BYTES
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -132,7 +132,7 @@ def _given(raw: str) -> Iterator[Source | SourceError]:
 
 def expand(paths: list[str], exclude: tuple[str, ...] = ()) -> Iterator[Source | SourceError]:
     """Files as given, directories walked, `-` as standard input; excluded globs and duplicates dropped."""
-    from podlint.ruleset import matches_glob
+    from podlint.rules.ruleset import matches_glob
 
     emitted: set[str] = set()
     for raw in paths:

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podlint.catalogue import PROFILES, Rule
 from podlint.engine import Options
 from podlint.findings import FieldPath, Severity
-from podlint.parse import Document, parse_text
 from podlint.policies import Located, Policies, PolicyError, add_custom_rules, add_policy_files
-from podlint.ruleset import Override, RuleSetting
-from podlint.versions import Version, parse_version
+from podlint.reading.parse import Document, parse_text
+from podlint.rules.catalogue import PROFILES, Rule
+from podlint.rules.ruleset import Override, RuleSetting
+from podlint.schemas.versions import Version, parse_version
 
 CONFIG_NAMES = (".podlint.yaml", ".podlint.yml")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -268,7 +268,7 @@ def dump(config: Config) -> str:
             entry["severity"] = setting.severity.label
         entry.update(setting.options)
         rules[rule_id] = entry
-    from podlint.versions import DEFAULT, format_version
+    from podlint.schemas.versions import DEFAULT, format_version
 
     data: dict[str, Any] = {
         "kubernetes-version": format_version(config.kubernetes_version or DEFAULT),

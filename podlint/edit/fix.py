@@ -18,13 +18,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from podlint.edits import lines_of
-from podlint.engine import FileResult, Linter, Options, RunResult, lint_sources
+from podlint.app.run import RunResult, lint_sources
+from podlint.edit.edits import lines_of
+from podlint.engine import FileResult, Linter, Options
 from podlint.findings import Finding, Fix, Severity
-from podlint.inventory import Inventory
-from podlint.parse import decode
-from podlint.sources import Source, SourceError
-from podlint.suppress import Suppression
+from podlint.findings.suppress import Suppression
+from podlint.model.inventory import Inventory
+from podlint.reading.parse import decode
+from podlint.sources.files import Source, SourceError
 
 MAX_ROUNDS = 10
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))

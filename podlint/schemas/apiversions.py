@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from podlint.versions import Version, format_version
+from podlint.schemas.versions import Version, format_version
 
 REMOVED = "removed-api-version"
 DEPRECATED = "deprecated-api-version"

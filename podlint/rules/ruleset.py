@@ -11,8 +11,8 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
-from podlint.catalogue import PROFILES, Rule
 from podlint.findings import Severity
+from podlint.rules.catalogue import PROFILES, Rule
 
 ALWAYS_ON = frozenset({"parse-error", "read-error", "internal-error"})  # a run must never hide these
 

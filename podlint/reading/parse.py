@@ -25,9 +25,9 @@ from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
-from podlint import encoding
-from podlint.encoding import Refusal, forbidden_character, point, yaml_readable
 from podlint.findings import FieldPath, Finding, Severity, Span
+from podlint.reading import encoding
+from podlint.reading.encoding import Refusal, forbidden_character, point, yaml_readable
 
 if yaml.__with_libyaml__:  # libyaml ships inside PyYAML's wheels
     from yaml._yaml import CParser as _Parser

@@ -18,8 +18,8 @@ from typing import Any
 
 from yaml.nodes import ScalarNode
 
-from podlint.objects import POD_SPEC_PATHS, K8sObject, objects_of
-from podlint.parse import Document, parse_bytes
+from podlint.model.objects import POD_SPEC_PATHS, K8sObject, objects_of
+from podlint.reading.parse import Document, parse_bytes
 
 WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS) - {"PodTemplate"}
 KEPT_KINDS = WORKLOAD_KINDS | {"Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"}

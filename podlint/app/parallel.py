@@ -7,7 +7,7 @@ checks and any compiled schema the main process already holds come along for fre
 sends back each file's FileResult: findings, counts, comment suppressions, and what the file
 adds to the run's inventory (the objects the cross-object checks read). The results are
 yielded in input order, so whatever the main process does with them (inventory and
-cross-object checks, suppressions, summary, sorting: engine.lint_sources) sees exactly what
+cross-object checks, suppressions, summary, sorting: run.lint_sources) sees exactly what
 a serial run would.
 
 Standard input and inputs that could not be found are handled in the main process: a
@@ -23,8 +23,8 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from podlint.engine import FileResult, Linter, Options, lint_file
-from podlint.inventory import Inventory
-from podlint.sources import Source, SourceError
+from podlint.model.inventory import Inventory
+from podlint.sources.files import Source, SourceError
 
 if TYPE_CHECKING:
     from concurrent.futures import Future

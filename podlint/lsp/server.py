@@ -26,14 +26,14 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition
 
-from podlint import __version__, suppress
-from podlint.catalogue import Rule, load_catalogue
-from podlint.config import CONFIG_NAMES, ConfigError, find_config, settle
+from podlint import __version__
+from podlint.app.config import CONFIG_NAMES, ConfigError, find_config, settle
 from podlint.engine import Linter
-from podlint.findings import Edit, Finding, Severity, Span
-from podlint.parse import parse_text
-from podlint.ruleset import matches_glob
-from podlint.sources import MANIFEST_SUFFIXES
+from podlint.findings import Edit, Finding, Severity, Span, suppress
+from podlint.reading.parse import parse_text
+from podlint.rules.catalogue import Rule, load_catalogue
+from podlint.rules.ruleset import matches_glob
+from podlint.sources.files import MANIFEST_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,11 @@ def hover_text(finding: Finding, rule: Rule | None) -> str:
         parts += [rule.summary, f"**Why it matters.** {rule.why}", f"**How to fix it.** {rule.fix}",
                   f"[{rule.id} documentation]({rule.help_uri})"]
     return "\n\n".join(parts)
+
+
+def _ordered(position: ServerTextPosition) -> tuple[int, int]:
+    """A position as a comparable pair: ServerTextPosition is ordered only from pygls 2.1.1 on."""
+    return position.line, position.character
 
 
 class PodlintServer(LanguageServer):
@@ -304,7 +309,7 @@ class PodlintServer(LanguageServer):
         last = codec.position_from_client_units(linted.lines, requested.end)
         named = {(d.code, d.range.start.line, d.range.start.character, d.message) for d in diagnostics}
         return [entry for entry in linted.entries
-                if (entry.start <= last and first <= entry.end)
+                if (_ordered(entry.start) <= _ordered(last) and _ordered(first) <= _ordered(entry.end))
                 or (entry.finding.rule, entry.diagnostic.range.start.line,
                     entry.diagnostic.range.start.character, entry.finding.message) in named]
 

@@ -1,6 +1,6 @@
 """The README's rule table, generated from the catalogue so the two cannot drift.
 
-`python -m podlint.rules_table README.md` rewrites the table between the markers;
+`python -m podlint.rules.table README.md` rewrites the table between the markers;
 `tests/test_readme.py` fails when the README's copy is stale.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from podlint.catalogue import Rule, load_catalogue
+from podlint.rules.catalogue import Rule, load_catalogue
 
 START = "<!-- rules:start -->"
 END = "<!-- rules:end -->"

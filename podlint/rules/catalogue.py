@@ -53,7 +53,7 @@ def data_dir(name: str) -> Path:
     A plain path beside this file, not importlib.resources: that import alone costs more
     than a one-file lint (zipfile, tempfile, shutil), and podlint is never run from a zip.
     """
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # podlint/, where the wheel puts _data
     packaged = package / "_data" / name
     return packaged if packaged.is_dir() else package.parent / name
 

@@ -25,16 +25,16 @@ from typing import Any
 
 import jsonschema_rs
 
-from podlint.apiversions import DEPRECATED, REMOVALS, REMOVED, Served, Verdict, stability, verdict
-from podlint.catalogue import data_dir
 from podlint.checks import Problem
-from podlint.crd import find_schema_file, is_crd, read_schema_file, schemas_of_crd, with_object_fields
 from podlint.findings import FieldPath, format_path
-from podlint.objects import K8sObject
-from podlint.parse import Anchor
-from podlint.patches import is_directive, is_patch_file
-from podlint.podspec import is_placeholder
-from podlint.versions import Version, format_version
+from podlint.model.objects import K8sObject
+from podlint.model.podspec import is_placeholder
+from podlint.reading.parse import Anchor
+from podlint.reading.patches import is_directive, is_patch_file
+from podlint.rules.catalogue import data_dir
+from podlint.schemas.apiversions import DEPRECATED, REMOVALS, REMOVED, Served, Verdict, stability, verdict
+from podlint.schemas.crd import find_schema_file, is_crd, read_schema_file, schemas_of_crd, with_object_fields
+from podlint.schemas.versions import Version, format_version
 
 UNKNOWN_FIELD = "unknown-field"
 SCHEMA = "schema"
