@@ -23,7 +23,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from podlint.model.quantity import parse_quantity
+from podlint.model.quantity import OUT_OF_RANGE, Invalid, parse_quantity, read_quantity
 
 QUANTITY_KEY = "@quantity"
 
@@ -39,9 +39,10 @@ def _quantity_of(amount: Fraction) -> dict[str, str]:
 
 
 def quantity(text: Any) -> dict[str, str]:
-    amount = parse_quantity(text) if isinstance(text, str) else None
-    if amount is None:
-        raise ValueError(f"invalid quantity: {text!r}")
+    amount = read_quantity(text) if isinstance(text, str) else None
+    if amount is None or isinstance(amount, Invalid):
+        shown = text if not isinstance(text, str) or len(text) <= 64 else text[:64] + "…"
+        raise ValueError(f"invalid quantity: {shown!r}" + (f" ({amount})" if amount is OUT_OF_RANGE else ""))
     return _quantity_of(amount)
 
 
