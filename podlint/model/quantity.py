@@ -68,10 +68,7 @@ def _from_text(text: str) -> Fraction | Invalid:
     digits = (whole + fraction).lstrip("0")
     if not digits:
         return Fraction(0)
-    if base == 10:
-        nanos = _decimal_nanos(digits, power - len(fraction))
-    else:
-        nanos = _binary_nanos(digits, len(fraction), power)
+    nanos = _decimal_nanos(digits, power - len(fraction)) if base == 10 else _binary_nanos(digits, len(fraction), power)
     if nanos is None:
         return OUT_OF_RANGE
     return Fraction(-nanos if negative else nanos, _NANO)

@@ -29,7 +29,7 @@ from podlint.checks import Context, Problem
 from podlint.findings import FieldPath, Severity, format_path
 from podlint.model.objects import K8sObject, lookup
 from podlint.model.podspec import PodSpecView, is_placeholder
-from podlint.policies import fields
+from podlint.policies import fields, schema_rules
 from podlint.policies.base import Located, Policies, PolicyError, PolicyRule, as_list
 from podlint.policies.cel import (
     CelCompileError,
@@ -324,7 +324,11 @@ class RuleReader:
                 self._check_fields(field_path, rule, where, ("schema", *schema_path), name)
             except PolicyError as exc:
                 raise PolicyError(str(exc).replace(f"{name}: ", f"{name}: schema names ", 1)) from None
-        return cls(schema, format_checker=cls.FORMAT_CHECKER)
+        try:
+            schema_rules.refuse_unsafe(schema)
+        except schema_rules.SchemaRefused as exc:
+            raise where.error(("schema", *exc.path), f"{name}: {exc.message}") from None
+        return schema_rules.validator(schema, cls)
 
     def _cel(self, source: Any, key: str, environment: CelEnvironment, rule: CustomRule, where: Located,
              name: str) -> Expression:

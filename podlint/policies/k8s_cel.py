@@ -7,7 +7,7 @@ Kubernetes libraries that admission policies commonly use and that need no clust
 
 - quantity: `quantity`, `isQuantity`, `compareTo`, `isGreaterThan`, `isLessThan`, `add`, `sub`,
   `asInteger`, `asApproximateFloat`, `isInteger`, `sign` (exact, with podlint's quantity parser);
-- regex: `find`, `findAll` (Python's `re`; RE2 and `re` agree on the patterns policies use);
+- regex: `find`, `findAll`, with RE2 as in Kubernetes (linear time: `regex.py`);
 - lists: `isSorted`, and `indexOf`/`lastIndexOf` on lists as well as strings.
 
 A quantity is carried as a one-key map (`{"@quantity": "<exact fraction>"}`) because a function
@@ -24,6 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 from podlint.model.quantity import OUT_OF_RANGE, Invalid, parse_quantity, read_quantity
+from podlint.policies import regex
 
 QUANTITY_KEY = "@quantity"
 
@@ -84,15 +85,20 @@ def sign(value: Any) -> int:
 def find(text: Any, pattern: Any) -> str:
     if not isinstance(text, str) or not isinstance(pattern, str):
         raise TypeError("no such overload: find(string, string)")
-    match = re.search(pattern, text)
-    return match.group(0) if match else ""
+    return regex.search(pattern, text) or ""
 
 
 def find_all(text: Any, pattern: Any, limit: Any = -1) -> list[str]:
     if not isinstance(text, str) or not isinstance(pattern, str) or not isinstance(limit, int):
         raise TypeError("no such overload: findAll(string, string[, int])")
-    found = [match.group(0) for match in re.finditer(pattern, text)]
-    return found if limit < 0 else found[:limit]
+    if limit == 0:
+        return []
+    found: list[str] = []
+    for match in regex.find_all(pattern, text):
+        found.append(match)
+        if len(found) == limit:
+            break
+    return found
 
 
 def is_sorted(items: Any) -> bool:
