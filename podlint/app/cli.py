@@ -62,6 +62,8 @@ SchemaDirOption = Annotated[list[Path] | None, typer.Option(
     "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
     "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")]
 DebugOption = Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")]
+FollowLinksOption = Annotated[bool, typer.Option("--follow-links", help="Follow symbolic links that leave the "
+                                                 "scanned folder (by default reported and not read).")]
 
 
 @app.command()
@@ -91,6 +93,7 @@ def lint(
                                                "(comma-separated ids).")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes; 0: one per core for a large "
                                       "input, a single one for a small input.")] = 0,
+    follow_links: FollowLinksOption = False,
 ) -> None:
     """Lint manifests and report findings at file:line:column."""
     # Usually started through entry.py's fast path, which reads these same options without
@@ -98,7 +101,8 @@ def lint(
     request = LintRequest(paths=paths, output_formats=output_formats, output=output, fail_on=fail_on, quiet=quiet,
                           kubernetes_version=kubernetes_version, profile=profile, config=config, baseline=baseline,
                           write_baseline=write_baseline, schema_dir=schema_dir, policy=policy,
-                          max_file_size=max_file_size, debug=debug, fix=fix, diff=diff, select=select, jobs=jobs)
+                          max_file_size=max_file_size, debug=debug, fix=fix, diff=diff, select=select, jobs=jobs,
+                          follow_links=follow_links)
     try:
         exit_code = run_lint(request)
     except UsageError as error:
@@ -140,10 +144,12 @@ def fix_command(
     baseline: BaselineOption = None,
     schema_dir: SchemaDirOption = None,
     debug: DebugOption = False,
+    follow_links: FollowLinksOption = False,
 ) -> None:
     """Apply the safe fixes (rules marked fixable), rewrite the files, then report what remains."""
     lint(paths, output_formats, output, fail_on, quiet, kubernetes_version, profile, config, baseline,
-         write_baseline=None, schema_dir=schema_dir, debug=debug, fix=True, diff=diff, select=select)
+         write_baseline=None, schema_dir=schema_dir, debug=debug, fix=True, diff=diff, select=select,
+         follow_links=follow_links)
 
 
 _CONFIG_OPTION = typer.Option("--config", "-c", help="Configuration file whose custom rules to include.")

@@ -51,6 +51,7 @@ class LintRequest:
     diff: bool = False
     select: str | None = None
     jobs: int = 0  # 0: as many workers as cores for a large input, one for a small one
+    follow_links: bool = False  # follow symbolic links out of the scanned tree
 
 
 def run_lint(request: LintRequest) -> int:
@@ -73,7 +74,7 @@ def run_lint(request: LintRequest) -> int:
     known = _load_baseline(request.baseline) if request.baseline is not None else None
     if request.max_file_size is not None:
         settings.options.max_file_bytes = _byte_count(request.max_file_size)
-    sources = expand(request.paths, settings.exclude)
+    sources = expand(request.paths, settings.exclude, request.follow_links)
     fixed = None
     if request.fix:
         from podlint.edit.fix import FixingLinter, fix_sources
