@@ -29,6 +29,7 @@ from podlint.checks import Problem
 from podlint.findings import FieldPath, format_path
 from podlint.model.objects import K8sObject
 from podlint.model.podspec import is_placeholder
+from podlint.model.validation import go_value
 from podlint.reading.parse import Anchor
 from podlint.reading.patches import is_directive, is_patch_file
 from podlint.rules.catalogue import data_dir
@@ -298,7 +299,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the string {json.dumps(value)}"
+        return f"the string {go_value(value)}"  # (cut when long: one value must not flood the report)
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
