@@ -187,7 +187,8 @@ spec: {owner: "%s"}
                                     "other.json"])
 def test_a_custom_rule_ref_outside_its_schema_is_refused(tmp_path: Path, target: str) -> None:
     with pytest.raises(ConfigError) as error:
-        config_linter(tmp_path, f"custom-rules:\n  - id: remote\n    schema: {{properties: {{a: {{$ref: '{target}'}}}}}}\n")
+        config_linter(tmp_path, "custom-rules:\n  - id: remote\n"
+                                f"    schema: {{properties: {{a: {{$ref: '{target}'}}}}}}\n")
     assert "custom rule 'remote': $ref" in str(error.value)
     assert "fetches nothing from the network" in str(error.value)
 
@@ -205,7 +206,8 @@ def test_schema_dir_refs_stay_inside_the_schema_dirs(tmp_path: Path) -> None:
     linter = Linter(Options(schema_dirs=(schemas,)))
     found = {}
     for kind in cases:
-        manifest = f"apiVersion: example.com/v1\nkind: {kind.capitalize()}\nmetadata: {{name: a}}\nspec: {{owner: toolong}}\n"
+        manifest = (f"apiVersion: example.com/v1\nkind: {kind.capitalize()}\nmetadata: {{name: a}}\n"
+                    "spec: {owner: toolong}\n")
         found[kind] = [(f.rule, f.message) for f in linter.lint_text(manifest, f"{kind}.yaml").findings]
     assert [rule for rule, _ in found["local"]] == ["schema"] and "toolong" in found["local"][0][1]
     assert "podlint fetches nothing from the network" in found["web"][0][1]
