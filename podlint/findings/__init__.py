@@ -68,6 +68,16 @@ def format_path(path: FieldPath) -> str:
     return "".join(out)
 
 
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another place a finding concerns, beside its primary location: for a rendered chart or
+    overlay, the rendered line, the template or values line, the base, the chart or overlay."""
+
+    file: str
+    span: Span | None  # None: the file or folder as a whole (a chart, an overlay)
+    label: str  # what the place is: "rendered", "template", "values", "chart", "overlay", ...
+
+
 @dataclass(slots=True)
 class Finding:
     rule: str
@@ -81,6 +91,10 @@ class Finding:
     namespace: str = ""
     fixable: bool = False
     fix: Fix | None = field(default=None, compare=False)
+    # Where else the finding stands (a rendered chart's template and rendered lines); the primary
+    # location above is the line a developer edits.
+    related: tuple[Related, ...] = ()
+    approximate: bool = False  # no exact source line was found: the primary location is the resource's first line
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.span.line, self.span.column, self.rule, self.message)
