@@ -35,6 +35,8 @@ _PATCH_NAME = re.compile(r"(?:^|[-_.])[Pp]atch(?:es)?(?:[-_.]|$)|[a-z0-9]Patch")
 @functools.lru_cache(maxsize=1024)
 def is_patch_file(name: str) -> bool:
     path = Path(name)
+    if path.name.startswith("<"):  # a rendered overlay or chart (`overlays/prod/<kustomize build>`): whole objects
+        return False
     if _PATCH_NAME.search(path.stem) or "overlays" in path.parent.parts:
         return True
     return path.name in _listed_patches(str(path.parent))

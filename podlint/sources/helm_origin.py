@@ -165,7 +165,8 @@ class HelmMapper:
             path, anchor = (*path, first_key(node) or ""), "key"
         wild = _wild(path)
         scalar = rendered_scalar(node) if anchor == "value" else _scalar_at(target.document, path)
-        lines = _narrow(skeleton.at(wild), path, scalar)
+        data = target.document.data
+        lines = _narrow(skeleton.at(wild), path, scalar, skeleton, data)
         if len(lines) == 1:
             return self._line_place(source, lines[0], path, anchor, ())
         if len(lines) > 1:
@@ -173,7 +174,7 @@ class HelmMapper:
                                      f"{_dotted(path)}")
         for depth in range(len(wild) - 1, 0, -1):
             prefix = wild[:depth]
-            owners = _narrow(skeleton.at(prefix), path[:depth], None)
+            owners = _narrow(skeleton.at(prefix), path[:depth], None, skeleton, data)
             insertions = [i for i in skeleton.insertions if i.parent == prefix]
             if len(owners) > 1:
                 break
@@ -199,7 +200,7 @@ class HelmMapper:
             for action, _context, number in actions:
                 include = template_text._INCLUDE.search(action)
                 if include is not None:
-                    mapped = self._helper(include.group(1), rest, anchor, scalar)
+                    mapped = self._helper(include.group(1), rest, anchor, scalar, _get(data, path[:depth]))
                     if mapped is not None:
                         mapped.related.append(Place(source.shown, Span.point(number, 1), "template"))
                         return mapped
@@ -226,7 +227,8 @@ class HelmMapper:
         span = Span.point(first.number, first.column) if first is not None else Span.point(skeleton.first_line, 1)
         return Mapping(Place(source.shown, span, "template"), approximate=True, note=note)
 
-    def _helper(self, name: str, rest: FieldPath, anchor: Anchor, scalar: str | None) -> Mapping | None:
+    def _helper(self, name: str, rest: FieldPath, anchor: Anchor, scalar: str | None,
+                data: object) -> Mapping | None:
         """A key written by a `define` of the chart's helpers (`include "web.labels" .`)."""
         if self.helpers is None:
             self.helpers = {}
@@ -250,7 +252,7 @@ class HelmMapper:
         if entry is None:
             return None
         path, body = entry
-        lines = _narrow(body.at(_wild(rest)), rest, scalar)
+        lines = _narrow(body.at(_wild(rest)), rest, scalar, body, data)
         if len(lines) != 1:
             return None
         return Mapping(Place(_shown(path), _line_span(lines[0], anchor), "helper"))
@@ -313,8 +315,10 @@ def _scalar_at(document: Document, path: FieldPath) -> str | None:
     return document.scalar_text(path)
 
 
-def _narrow(lines: list[Line], path: FieldPath, scalar: str | None) -> list[Line]:
-    """The template lines that can have made this rendered node: list positions, then the value as written."""
+def _narrow(lines: list[Line], path: FieldPath, scalar: str | None, skeleton: Skeleton | None = None,
+            data: object = None) -> list[Line]:
+    """The template lines that can have made this rendered node: list positions, the value as written,
+    then the `name:` of the list item they stand in (a container's, a port's)."""
     indexes = [part for part in path if isinstance(part, int)]
     kept = [line for line in lines
             if all(ordinal is None or ordinal == index for ordinal, index in zip(line.ordinals, indexes, strict=False))]
@@ -322,7 +326,34 @@ def _narrow(lines: list[Line], path: FieldPath, scalar: str | None) -> list[Line
         matching = [line for line in kept if _could_render(line.value, scalar)]
         if matching:
             kept = matching
+    if kept and skeleton is not None:
+        positions = [at for at, part in enumerate(path) if isinstance(part, int)]
+        for depth in range(len(positions) - 1, -1, -1):
+            item = _get(data, path[:positions[depth] + 1])
+            name = item.get("name") if isinstance(item, dict) else None
+            if not isinstance(name, str):
+                continue
+            names = skeleton.at((*_wild(path[:positions[depth] + 1]), "name"))
+            kept = [line for line in kept if _fits(line, names, depth, name)]
     return kept
+
+
+def _fits(line: Line, names: list[Line], depth: int, name: str) -> bool:
+    """Whether a line's list item (at `depth`) can be the rendered item called `name`: its own `name:` line
+    (if it has one) can render as that name."""
+    own = [other for other in names if other.items[:depth + 1] == line.items[:depth + 1]]
+    return not own or any(_could_render(other.value, name) for other in own)
+
+
+def _get(data: object, path: FieldPath) -> object:
+    for part in path:
+        if isinstance(part, str) and isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(part, int) and isinstance(data, list) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 def _could_render(written: str, rendered: str) -> bool:

@@ -46,6 +46,7 @@ class Line:
     value: str  # the value as written ("" for none)
     context: ValuesPath | None  # what `.` stands for (a `.Values` path) under `with` / `range`
     ordinals: tuple[int | None, ...] = ()  # for each `*` of `path`: the item's position, None when unsure
+    items: tuple[int, ...] = ()  # for each `*` of `path`: which item of the text it is (lines of one item share it)
 
     @property
     def actions(self) -> list[str]:
@@ -111,13 +112,34 @@ def values_refs(action_text: str, context: ValuesPath | None) -> list[ValuesPath
     return refs
 
 
+class _Block:
+    """An open `if` / `with` / `range`: the `.` outside it, and the frame its first line landed under."""
+
+    __slots__ = ("context", "level", "word")
+
+    def __init__(self, word: str, context: ValuesPath | None) -> None:
+        self.word = word
+        self.context = context
+        self.level: _Frame | None = None
+
+
+def _settle(blocks: list[_Block], parent: _Frame | None) -> None:
+    """The first line after a control action tells at which level its lines stand."""
+    for block in blocks:
+        if block.level is None and parent is not None:
+            block.level = parent
+
+
 class _Frame:
-    __slots__ = ("dynamic", "indent", "items", "ordinal", "part")
+    __slots__ = ("dynamic", "identity", "indent", "items", "ordinal", "part")
+    count = 0
 
     def __init__(self, indent: int, part: Part, ordinal: int | None = None) -> None:
         self.indent = indent
         self.part = part
         self.ordinal = ordinal  # a sequence item's position among its siblings (None: unsure)
+        _Frame.count += 1
+        self.identity = _Frame.count
         self.items = 0  # sequence items seen under it
         self.dynamic = False  # a control or insertion action stood among its children
 
@@ -171,7 +193,7 @@ def defines(text: str) -> dict[str, Skeleton]:
 def _read(lines: list[str], offset: int, split_documents: bool) -> list[Skeleton]:
     documents = [Skeleton(offset + 1)]
     stack: list[_Frame] = []
-    blocks: list[tuple[str, ValuesPath | None]] = []  # open control actions and the `.` they set
+    blocks: list[_Block] = []  # open control actions
     context: ValuesPath | None = None
     scalar_indent: int | None = None  # inside a block scalar deeper than this indent
     base = min((len(line) - len(line.lstrip(" ")) for line in lines if line.strip() and not
@@ -197,29 +219,33 @@ def _read(lines: list[str], offset: int, split_documents: bool) -> list[Skeleton
             continue
         document = documents[-1]
         if _ONLY_ACTIONS.match(line):
-            for frame in stack:
-                frame.dynamic = True
             for action in _ACTION.findall(line):
                 words = action.split()
                 word = words[0] if words else ""
                 if word.startswith(("/*", "-/*")):
                     continue
                 if word in ("if", "with", "range", "define", "block"):
-                    blocks.append((word, context))
+                    blocks.append(_Block(word, context))
                     if word in ("with", "range"):
                         context = _context_of(action, context)
                     if word != "if" and len(documents) > 1:
                         document.dynamic = True
-                elif word == "end":
+                elif word in ("end", "else"):
                     if blocks:
-                        context = blocks.pop()[1]
-                elif word == "else":
-                    if blocks and blocks[-1][0] in ("with",):
-                        context = blocks[-1][1]
+                        block = blocks[-1]
+                        if block.level is not None:
+                            block.level.dynamic = True  # its items may be there or not: later positions shift
+                        if word == "end":
+                            context = blocks.pop().context
+                        else:
+                            block.level = None
+                            context = block.context if block.word == "with" else context
                 else:
                     match = _INDENT.search(action)
                     at = int(match.group(2)) - base if match else indent
                     parents = [frame for frame in stack if frame.indent < at]
+                    if parents:
+                        parents[-1].dynamic = True  # it may add items to the list it lands in
                     document.insertions.append(Insertion(number, tuple(f.part for f in parents), action, context))
             continue
         match = _KEY_LINE.match(line)
@@ -236,8 +262,9 @@ def _read(lines: list[str], offset: int, split_documents: bool) -> list[Skeleton
                                                              and stack[-1].part == "*")):
                 stack.pop()
             parent = stack[-1] if stack else None
+            _settle(blocks, parent)
             ordinal = parent.items if parent is not None else 0
-            reliable = parent is None or not parent.dynamic
+            reliable = parent is None or not (parent.dynamic or any(b.level is parent for b in blocks))
             if parent is not None:
                 parent.items += 1
             stack.append(_Frame(position, "*", ordinal if reliable else None))
@@ -247,13 +274,14 @@ def _read(lines: list[str], offset: int, split_documents: bool) -> list[Skeleton
             key = _unquote(key_text) if "{{" not in key_text else None
             while stack and stack[-1].indent >= position:
                 stack.pop()
+            _settle(blocks, stack[-1] if stack else None)
             frame_ordinals = _ordinals(stack)
             value = match.group("value") or ""
             value_column = match.start("value") + 1 + base if match.group("value") else None
             start = match.start("key") + 1 + base
             path = (*(frame.part for frame in stack), key if key is not None else "{{}}")
             document.lines.append(Line(number, path, key, start, start + len(key_text), value_column, value,
-                                       context, tuple(frame_ordinals)))
+                                       context, tuple(frame_ordinals), _items(stack)))
             stack.append(_Frame(position, key if key is not None else "{{}}"))
             if _BLOCK_SCALAR.match(value):
                 scalar_indent = position
@@ -265,10 +293,14 @@ def _read(lines: list[str], offset: int, split_documents: bool) -> list[Skeleton
             start = item.start("value") + 1 + base
             if value and not value.startswith("#"):
                 document.lines.append(Line(number, path, None, start, start + len(value), start, value, context,
-                                           tuple(frame_ordinals)))
+                                           tuple(frame_ordinals), _items(stack)))
     return [document for document in documents if document.lines or document.insertions]
 
 
 def _ordinals(stack: list[_Frame]) -> list[int | None]:
     """The ordinals of the open sequence items, as recorded when each was opened."""
     return [frame.ordinal for frame in stack if frame.part == "*"]
+
+
+def _items(stack: list[_Frame]) -> tuple[int, ...]:
+    return tuple(frame.identity for frame in stack if frame.part == "*")
