@@ -116,10 +116,10 @@ def _check_dependencies(root: str, shown: str, metadata: dict[str, Any]) -> None
         name = dependency["name"]
         if name in present:
             continue
-        line = _line_of(os.path.join(root, source), f"name: {name}")
+        line, column = _line_of(os.path.join(root, source), f"name: {name}")
         raise RenderFailed(f"the chart's dependency {name!r} is missing from {shown}/charts/: run "
                            f"`helm dependency build {shown}` first (podlint renders offline and never fetches "
-                           "dependencies)", f"{shown}/{source}", line)
+                           "dependencies)", f"{shown}/{source}", line, column)
 
 
 def _present_subcharts(root: str) -> set[str]:
@@ -142,15 +142,15 @@ def _present_subcharts(root: str) -> set[str]:
     return names
 
 
-def _line_of(path: str, needle: str) -> int:
+def _line_of(path: str, needle: str) -> tuple[int, int]:
     try:
         with open(path, encoding="utf-8", errors="replace") as stream:
             for number, line in enumerate(stream, start=1):
                 if needle in line:
-                    return number
+                    return number, line.index(needle) + 1
     except OSError:
         pass
-    return 1
+    return 1, 1
 
 
 def _render_binary(binary: str, root: str, shown: str, values: tuple[str, ...], options: RenderOptions) -> bytes:

@@ -56,20 +56,22 @@ class KustomizeMapper:
             return self.fallback(finding, "the render has no such document")
         origin = self.origin.documents[target.index]
         path, anchor, node = target.path, target.anchor, target.node
-        if anchor == "value" and first_key(node) is not None:
+        whole = anchor == "value" and first_key(node) is not None  # an object or list item as a whole
+        item = path
+        if whole:
             path, anchor = (*path, first_key(node) or ""), "key"
         data = target.document.data if isinstance(target.document.data, dict) else {}
         base = self._base(origin, data)
         changed = self._changed(origin, data, path, anchor, base)
-        scalar = isinstance(node, ScalarNode) or anchor == "key"
-        if changed is not None and (scalar or base is None):
+        # A value goes to its last writer (a patch, an images: entry); an item as a whole to where it is defined.
+        if changed is not None and (not whole or base is None):
             return changed
         if base is not None:
             document, base_path = base
-            translated = _translate(path, data, document.data)
+            translated = _translate(item if whole else path, data, _get(document.data, base_path))
             if translated is not None:
-                place = Place(shown(document.file), document.span((*base_path, *translated), anchor), "base")
-                return Mapping(place)
+                span = document.span((*base_path, *translated), "value" if whole else anchor)
+                return Mapping(Place(shown(document.file), span, "base"))
         if changed is not None:
             return changed
         if origin.generator and origin.configured_in:

@@ -13,7 +13,6 @@ dependency fetch or a remote base fails at once instead of reaching the network.
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,6 +103,8 @@ def run_tool(argv: list[str], cwd: str, options: RenderOptions, home: str | None
     Raises RenderFailed (without a place: the caller knows the root) for a timeout or a tool
     that cannot start.
     """
+    import subprocess  # (only a run with a chart or overlay starts a process)
+
     try:
         done = subprocess.run(argv, cwd=cwd, env=offline_environment(home), stdin=subprocess.DEVNULL,
                               capture_output=True, timeout=options.timeout, check=False)
