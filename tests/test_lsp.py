@@ -397,7 +397,7 @@ async def test_a_template_shows_its_charts_findings_at_mapped_lines(client: Clie
     findings that land on it, and the values file (not open) gets its own."""
     import shutil
 
-    chart = client.root / "chart"
+    chart = client.root / "web-chart"
     shutil.copytree(ROOT / "tests" / "render" / "web", chart)
     template = chart / "templates" / "deployment.yaml"
     uri = template.as_uri()
