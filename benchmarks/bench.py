@@ -34,6 +34,9 @@ from benchmarks.workload import generate  # noqa: E402
 from podlint.sources.files import Source, expand  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
+# Charts and overlays: rendering timed apart from linting the render (issue 18).
+RENDERED = (ROOT / "tests" / "render" / "public" / "podinfo", ROOT / "tests" / "render" / "web",
+            ROOT / "tests" / "render" / "public" / "ldap", ROOT / "tests" / "render" / "shop")
 # The report format of the timed runs over many files: SARIF, as CI uploads it (issue 10).
 # The single-file run writes the default text report, as a commit hook or an editor reads it.
 REPORT_FORMAT = "sarif"
@@ -190,6 +193,47 @@ def heaviest_imports(path: Path, count: int = 5) -> tuple[float, list[tuple[str,
     return sum(seconds for _, seconds in top), sorted(top, key=lambda item: -item[1])[:count]
 
 
+def render_times(repeat: int) -> list[tuple[str, str, float, float, int]]:
+    """(input, renderer, render s, lint s, findings) for each chart and overlay, in this process, best of `repeat`.
+
+    The first render of a run pays for starting the renderer (importing the Helm library, ~0.1 s;
+    a process per kustomize build), and each row's best is the steady figure of an editor or a
+    second chart in a run; lint time is the engine and the mapping of its findings back.
+    """
+    from podlint.app.run import lint_sources
+    from podlint.engine import Linter
+    from podlint.sources import helm, kustomize
+    from podlint.sources.render import render
+    from podlint.sources.rendered import RenderOptions
+
+    rows = []
+    for folder in RENDERED:
+        tool = "helm" if (folder / "Chart.yaml").is_file() else "kustomize"
+        roots = [folder] if tool == "helm" else [path.parent for path in sorted(folder.rglob("kustomization.yaml"))
+                                                 if "overlays" in path.parts]
+        if tool == "helm":
+            chosen = helm._renderer()
+            renderer = chosen[2] if chosen else None
+        else:
+            argv = kustomize._renderer()
+            renderer = " ".join(Path(part).name for part in argv) if argv else None
+        if renderer is None:
+            continue
+        best_render = best_lint = float("inf")
+        findings = 0
+        for _ in range(repeat):
+            start = time.perf_counter()
+            rendered = [render(tool, str(root), os.path.relpath(root, ROOT), RenderOptions()) for root in roots]
+            middle = time.perf_counter()
+            run = lint_sources(rendered, Linter())
+            end = time.perf_counter()
+            best_render, best_lint = min(best_render, middle - start), min(best_lint, end - middle)
+            findings = len(run.findings)
+        name = os.path.relpath(folder, ROOT) + ("" if tool == "helm" else f" ({len(roots)} overlays)")
+        rows.append((name, renderer, best_render, best_lint, findings))
+    return rows
+
+
 def print_table(rows: list[Row]) -> None:
     header = (f"{'input':<14} {'docs':>6} {'files':>6} {'MB':>5} {'jobs':>5} {'wall s':>7} {'docs/s':>7} "
               f"{'RSS MB':>7} {'floor s':>8} {'x floor':>8} {'CPU s':>7} {'floor CPU':>9} {'x CPU':>6}")
@@ -266,6 +310,14 @@ def main(argv: list[str] | None = None) -> int:
           + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in heaviest))
     if rows:
         print("every default-jobs report was byte-identical to its --jobs 1 report")
+    renders = render_times(args.repeat)
+    if renders:
+        print()
+        print(f"{'chart or overlays':<34} {'renderer':<24} {'render ms':>9} {'lint ms':>8} {'findings':>8}")
+        for name, renderer, render_s, lint_s, findings in renders:
+            print(f"{name:<34} {renderer:<24} {render_s * 1000:9.1f} {lint_s * 1000:8.1f} {findings:8d}")
+    else:
+        print("charts and overlays: no renderer installed (pip install 'podlint[helm,kustomize]'): not timed")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (1 minute)")
     print()
     checks = verdicts(rows, single)

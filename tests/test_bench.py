@@ -49,3 +49,6 @@ def test_bench_runs_and_prints_every_figure() -> None:
     assert re.search(r"^single file \(.*\): \d+ ms start to exit", out, re.M), out
     assert re.search(r"^its imports \(-X importtime\): \d+ ms; heaviest: podlint", out, re.M), out
     assert re.search(r"^(PASS|MISS)  single-file run", out, re.M), out
+    # Charts and overlays: render time apart from lint time (or why they were not timed).
+    assert (re.search(r"^tests/render/web +\S.* +[\d.]+ +[\d.]+ +\d+$", out, re.M)
+            or "charts and overlays: no renderer installed" in out), out

@@ -8,7 +8,6 @@ importing this module must stay cheap.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +22,6 @@ if TYPE_CHECKING:
     from podlint.findings.baseline import Key
     from podlint.sources.files import Source, SourceError
     from podlint.sources.rendered import RenderOptions
-
-
-_RELEASE = re.compile(r"[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?")
 
 
 class UsageError(Exception):
@@ -190,7 +186,10 @@ def _render_options(request: LintRequest, options: Options) -> RenderOptions | N
     for expression in request.set or []:
         if "=" not in expression:
             raise UsageError(f"--set {expression!r}: write KEY=VALUE (several separated by commas)")
-    if request.release_name is not None and not _RELEASE.fullmatch(request.release_name):
+    import re  # (only a run that renders: `re` is not otherwise imported by a one-file run)
+
+    if request.release_name is not None and not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?",
+                                                             request.release_name):
         raise UsageError(f"--release-name {request.release_name!r}: a Helm release name is at most 53 lower-case "
                          "letters, digits and dashes")
     return RenderOptions(values=tuple(str(path) for path in request.values or []), sets=tuple(request.set or []),
