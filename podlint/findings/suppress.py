@@ -10,20 +10,17 @@ Comment forms (a reason may follow `--`):
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass, field
 
 from podlint.findings import Finding, Severity, Span
+from podlint.patterns import lazy
 
 ANNOTATION = "podlint/ignore"
 UNUSED_RULE = "unused-suppression"
 
 
-@functools.cache  # compiled on first use: most files have no directive
-def _directive() -> re.Pattern[bytes]:
-    return re.compile(rb"(?:^|\s)#\s*podlint:\s*(disable-next-line|disable-file|disable)\s*=\s*"
-                      rb"([A-Za-z0-9_.,\s-]*?)\s*(?:--.*|#.*)?$")
+_DIRECTIVE = lazy(rb"(?:^|\s)#\s*podlint:\s*(disable-next-line|disable-file|disable)\s*=\s*"
+                  rb"([A-Za-z0-9_.,\s-]*?)\s*(?:--.*|#.*)?$")
 
 
 @dataclass(slots=True)
@@ -47,7 +44,7 @@ def scan(raw: bytes) -> list[Suppression]:
     for number, line in enumerate(raw.splitlines(), start=1):
         if b"podlint:" not in line:
             continue
-        match = _directive().search(line)
+        match = _DIRECTIVE.search(line)
         if match is None:
             continue
         kind = match.group(1).decode()

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import enum
 import functools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from podlint.findings import FieldPath, Span
 from podlint.model.objects import RUN_TO_COMPLETION, K8sObject
+from podlint.patterns import lazy
 from podlint.reading.parse import Anchor
 
 
@@ -45,11 +45,11 @@ class ImageRef:
 # components are lower case; anything else fails at pull time with InvalidImageName.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _DOMAIN_PART = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
-_REFERENCE = re.compile(
+_REFERENCE = lazy(
     rf"^(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*"
     r"(?::\w[\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
 )
-_PLACEHOLDER = re.compile(r"\{\{|\$[({A-Za-z_]")
+_PLACEHOLDER = lazy(r"\{\{|\$[({A-Za-z_]")
 
 
 @functools.lru_cache(maxsize=4096)  # a run names the same few images in many pods

@@ -26,6 +26,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 from podlint.findings import FieldPath, Finding, Severity, Span
+from podlint.patterns import lazy
 from podlint.reading import encoding
 from podlint.reading.encoding import Refusal, forbidden_character, point, yaml_readable
 
@@ -67,11 +68,11 @@ _PLAIN_TAGS = frozenset(
               "omap", "pairs", "set", "merge")
 )
 _TRUE = frozenset(["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"])
-_BOOL_TEXT = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE"
+_BOOL_TEXT = lazy(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE"
                         r"|on|On|ON|off|Off|OFF)$")
-_INT_TEXT = re.compile(r"^[-+]?(?:0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|[1-9][0-9_]*|0)$")
-_GO_FLOAT_TEXT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_FLOAT_TEXT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+_INT_TEXT = lazy(r"^[-+]?(?:0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|[1-9][0-9_]*|0)$")
+_GO_FLOAT_TEXT = lazy(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_FLOAT_TEXT = lazy(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
                          r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 _INT_RANGE = range(-(2**63), 2**64)  # go-yaml v2 keeps int64 and uint64 values as integers
 
@@ -88,8 +89,8 @@ class GoYamlResolver(BaseResolver):
 GoYamlResolver.add_implicit_resolver(_BOOL, _BOOL_TEXT, list("yYnNtTfFoO"))
 GoYamlResolver.add_implicit_resolver(_INT, _INT_TEXT, list("-+0123456789"))
 GoYamlResolver.add_implicit_resolver(_FLOAT, _FLOAT_TEXT, list("-+0123456789."))
-GoYamlResolver.add_implicit_resolver(_MERGE, re.compile(r"^<<$"), ["<"])
-GoYamlResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+GoYamlResolver.add_implicit_resolver(_MERGE, lazy(r"^<<$"), ["<"])
+GoYamlResolver.add_implicit_resolver(_NULL, lazy(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
 
 # First character ('' for the empty text) -> the (tag, pattern) pairs that may match. There are no
@@ -503,16 +504,16 @@ class ParseResult:
 
 
 _READ_SIZE = 256  # bytes per read: libyaml decodes all it is given
-_MARKER_LINE = re.compile(r"(?:---|\.\.\.)(?:[ \t\r]|$)")
-_TEMPLATE = re.compile(r"\{\{.*?\}\}")
+_MARKER_LINE = lazy(r"(?:---|\.\.\.)(?:[ \t\r]|$)")
+_TEMPLATE = lazy(r"\{\{.*?\}\}")
 # Only these can nest deeper than MAX_DEPTH in a file of sane size: flow brackets, runs of
 # `- `/`? ` entries on one line, and deep indentation. Both patterns are anchored at line
 # starts, so a near miss costs one attempt per line, never one per character.
-_DEEP_INDENT = re.compile(r"^ {2500,}\S", re.MULTILINE)
-_ENTRY_RUN = re.compile(r"^[ \t]*(?:[-?][ \t]+){2500}", re.MULTILINE)
+_DEEP_INDENT = lazy(r"^ {2500,}\S", re.MULTILINE)
+_ENTRY_RUN = lazy(r"^[ \t]*(?:[-?][ \t]+){2500}", re.MULTILINE)
 _DEEP_SPACES = " " * 100  # in any text _DEEP_INDENT matches (and short: str.find preprocesses a needle)
 # Brackets outside quoted scalars, and where a comment starts (a `#` after a blank or at a line's start).
-_FLOW_TOKEN = re.compile(r"""'(?:[^']|'')*'?|"(?:[^"\\]|\\.)*"?|(?:^|(?<=[ \t]))#.*|[\[\]{}]""")
+_FLOW_TOKEN = lazy(r"""'(?:[^']|'')*'?|"(?:[^"\\]|\\.)*"?|(?:^|(?<=[ \t]))#.*|[\[\]{}]""")
 _NOT_MARKS = bytes(sorted(set(range(256)) - set(b"[{-?")))  # deleted from a text to count these four
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from podlint.patterns import lazy
 from podlint.schemas.versions import Version, format_version
 
 REMOVED = "removed-api-version"
@@ -67,7 +68,7 @@ DEPRECATIONS: dict[tuple[str, str], tuple[Version, str]] = {
        for kind in ("FlowSchema", "PriorityLevelConfiguration")},
 }
 
-_PRERELEASE = re.compile(r"^v\d+(alpha|beta)\d+$")
+_PRERELEASE = lazy(r"^v\d+(alpha|beta)\d+$")
 
 
 @dataclass(frozen=True, slots=True)
