@@ -10,10 +10,9 @@ Comment forms (a reason may follow `--`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from podlint.findings import Finding, Severity, Span
 from podlint.patterns import lazy
+from podlint.records import Record
 
 ANNOTATION = "podlint/ignore"
 UNUSED_RULE = "unused-suppression"
@@ -23,12 +22,20 @@ _DIRECTIVE = lazy(rb"(?:^|\s)#\s*podlint:\s*(disable-next-line|disable-file|disa
                   rb"([A-Za-z0-9_.,\s-]*?)\s*(?:--.*|#.*)?$")
 
 
-@dataclass(slots=True)
-class Suppression:
+class Suppression(Record):
     rules: frozenset[str]
     span: Span  # where the directive stands
     target_line: int | None  # None: the whole file
-    used: set[str] = field(default_factory=set)
+    used: set[str]
+
+    __slots__ = ("rules", "span", "target_line", "used")
+
+    def __init__(self, rules: frozenset[str], span: Span, target_line: int | None,
+                 used: set[str] | None = None) -> None:
+        self.rules = rules
+        self.span = span
+        self.target_line = target_line
+        self.used = set() if used is None else used
 
     def covers(self, finding: Finding) -> bool:
         if self.target_line is not None and finding.span.line != self.target_line:

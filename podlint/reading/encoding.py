@@ -16,7 +16,7 @@ U+FFFD in place, one character for one and one escape for one, so that no positi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from podlint.patterns import lazy
 
@@ -36,8 +36,7 @@ _LONE_CR = lazy("\r(?!\n)")
 _RARE_BREAKS = str.maketrans({"\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
+class Refusal(NamedTuple):
     """Why a text cannot be read, and where (1-based line and column, in characters)."""
 
     message: str

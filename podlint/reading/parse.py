@@ -17,7 +17,6 @@ import operator
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
@@ -29,6 +28,7 @@ from podlint.findings import FieldPath, Finding, Severity, Span
 from podlint.patterns import lazy
 from podlint.reading import encoding
 from podlint.reading.encoding import Refusal, forbidden_character, point, yaml_readable
+from podlint.records import Record
 
 if yaml.__with_libyaml__:  # libyaml ships inside PyYAML's wheels
     from yaml._yaml import CParser as _Parser
@@ -235,17 +235,26 @@ def _head_span(node: Node, line_offset: int) -> Span:
     return _span_of(node, line_offset)
 
 
-@dataclass(slots=True)
-class Document:
+class Document(Record):
     """One YAML document of a file: its data and where each part of it stands."""
 
     file: str
     index: int
     data: Any
     root: Node
-    line_offset: int = 0
+    line_offset: int
     # The whole text of the file (shared by its documents): fixes compute text edits from it.
-    text: str = field(default="", repr=False)
+    text: str
+
+    __slots__ = ("data", "file", "index", "line_offset", "root", "text")
+
+    def __init__(self, file: str, index: int, data: Any, root: Node, line_offset: int = 0, text: str = "") -> None:
+        self.file = file
+        self.index = index
+        self.data = data
+        self.root = root
+        self.line_offset = line_offset
+        self.text = text
 
     def _walk(self, path: FieldPath) -> tuple[Node | None, Node]:
         """The key node (if the last step was a key) and value node deepest along `path`."""
@@ -496,11 +505,18 @@ class _Converter:
         return out
 
 
-@dataclass(slots=True)
-class ParseResult:
-    documents: list[Document] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    is_template: bool = False
+class ParseResult(Record):
+    documents: list[Document]
+    findings: list[Finding]
+    is_template: bool
+
+    __slots__ = ("documents", "findings", "is_template")
+
+    def __init__(self, documents: list[Document] | None = None, findings: list[Finding] | None = None,
+                 is_template: bool = False) -> None:
+        self.documents = [] if documents is None else documents
+        self.findings = [] if findings is None else findings
+        self.is_template = is_template
 
 
 _READ_SIZE = 256  # bytes per read: libyaml decodes all it is given
@@ -592,11 +608,17 @@ def _source(raw: bytes, offset: int) -> bytes | _Stream:
     return raw if offset == 0 else _Stream(raw, offset)
 
 
-@dataclass(frozen=True, slots=True)
-class _Refused:
+class _Refused(Record):
     message: str
     mark: Mark | _CMark | None
     stop: bool  # True: the rest of the file is not read; False: only this document
+
+    __slots__ = ("mark", "message", "stop")
+
+    def __init__(self, message: str, mark: Mark | _CMark | None, stop: bool) -> None:
+        self.message = message
+        self.mark = mark
+        self.stop = stop
 
 
 class _EventGuard:

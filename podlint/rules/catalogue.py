@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from podlint.findings import Severity
+from podlint.records import EMPTY
 
 DOCS_URL = "https://github.com/podlint/podlint/blob/main/rules/{id}.yaml"
 PROFILES = ("default", "strict", "all")
@@ -28,8 +28,7 @@ class CatalogueError(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     severity: Severity
     summary: str
@@ -42,7 +41,7 @@ class Rule:
     references: tuple[str, ...] = ()
     fixable: bool = False
     skip_on_patches: bool = False  # the rule judges absent fields, which a kustomize patch leaves out
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = EMPTY
     url: str = ""  # where a custom rule or admission policy is documented (built-in rules: DOCS_URL)
 
     @property
