@@ -85,7 +85,7 @@ def lint_rendered(rendered: list[Rendered]) -> list[Finding]:
 def web_render() -> Rendered:
     text = (RENDER / "rendered" / "web.yaml").read_bytes()
     origin = HelmOrigin(str(WEB), "tests/render/web", "web", (), (), "checked-in")
-    return Rendered(f"tests/render/web/{HELM_NAME}", None, text=text, root="tests/render/web", tool="helm",
+    return Rendered(f"tests/render/web/{HELM_NAME}", text=text, root="tests/render/web", tool="helm",
                     origin=origin)
 
 
@@ -95,7 +95,7 @@ def shop_render(overlay: str) -> Rendered:
     text, documents = strip_annotations(raw, str(RENDER / "_wrapper"))
     root = SHOP / "overlays" / overlay
     origin = KustomizeOrigin(str(root), f"tests/render/shop/overlays/{overlay}", documents, reached(str(root)))
-    return Rendered(f"tests/render/shop/overlays/{overlay}/{KUSTOMIZE_NAME}", None, text=text.encode(),
+    return Rendered(f"tests/render/shop/overlays/{overlay}/{KUSTOMIZE_NAME}", text=text.encode(),
                     root=f"tests/render/shop/overlays/{overlay}", tool="kustomize", origin=origin)
 
 
@@ -167,7 +167,7 @@ def test_an_unmappable_finding_is_approximate_at_the_resources_first_line(tmp_pa
     text = (b"---\n# Source: odd/templates/pod.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: odd\nspec:\n"
             b"  containers: [{name: a, image: 'nginx:latest'}]\n")
     shown = os.path.relpath(chart, ROOT)
-    rendered = Rendered(f"{shown}/{HELM_NAME}", None, text=text, root=shown, tool="helm",
+    rendered = Rendered(f"{shown}/{HELM_NAME}", text=text, root=shown, tool="helm",
                         origin=HelmOrigin(str(chart), shown, "odd", (), (), "test"))
     findings = [f for f in lint_rendered([rendered]) if f.rule == "image-latest-tag"]
     assert len(findings) == 1
@@ -377,7 +377,7 @@ def planned(*paths: str) -> list[str]:
     seen: list[str] = []
 
     def fake(keys: list[tuple[str, str]], options: RenderOptions) -> dict[tuple[str, str], Rendered]:
-        return {key: Rendered(f"{detect._shown(key[1])}/<{key[0]}>", None, tool=key[0]) for key in keys}
+        return {key: Rendered(f"{detect._shown(key[1])}/<{key[0]}>", tool=key[0]) for key in keys}
 
     original = detect._render_all
     detect._render_all = fake

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -33,8 +32,7 @@ def report_usage_error(error: UsageError) -> int:
     return 2
 
 
-@dataclass(frozen=True, slots=True)
-class LintRequest:
+class LintRequest(NamedTuple):
     """The arguments of `podlint lint`, with the command line's defaults."""
 
     paths: list[str]

@@ -5,23 +5,31 @@ comment suppressions, the summary and the order."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from podlint.app.parallel import choose_jobs, lint_files
 from podlint.engine import FileResult, Linter, lint_file
 from podlint.findings import Finding, Severity, suppress
 from podlint.model.inventory import Inventory
 from podlint.reading.parse import gc_paused
+from podlint.records import Record
 from podlint.report import Summary
 from podlint.sources.files import Source, SourceError
 
 
-@dataclass(slots=True)
-class RunResult:
+class RunResult(Record):
     findings: list[Finding]
     summary: Summary
-    read_failed: bool = False
-    internal_error: bool = False
+    read_failed: bool
+    internal_error: bool
+
+    __slots__ = ("findings", "internal_error", "read_failed", "summary")
+
+    def __init__(self, findings: list[Finding], summary: Summary, read_failed: bool = False,
+                 internal_error: bool = False) -> None:
+        self.findings = findings
+        self.summary = summary
+        self.read_failed = read_failed
+        self.internal_error = internal_error
 
     def restrict(self, findings: list[Finding]) -> None:
         """Keep only these findings (a baseline's new ones), recounting the summary."""
@@ -103,7 +111,7 @@ def _lint_run(items: Iterable[Source | SourceError], linter: Linter, jobs: int |
 
 def _noting_renders(items: Iterable[Source | SourceError], renders: list[Source]) -> Iterator[Source | SourceError]:
     for item in items:
-        if isinstance(item, Source) and getattr(item, "tool", None):  # a render (sources/rendered.py), not imported
+        if isinstance(item, Source) and getattr(item, "tool", None):  # a Rendered (sources/rendered.py), not imported
             renders.append(item)
         yield item
 

@@ -32,6 +32,7 @@ from podlint.app.config import CONFIG_NAMES, ConfigError, find_config, settle
 from podlint.engine import Linter
 from podlint.findings import Edit, Finding, Severity, Span, suppress
 from podlint.lsp.renders import Renders, Root
+from podlint.patterns import lazy
 from podlint.reading.parse import parse_text
 from podlint.rules.catalogue import Rule, load_catalogue
 from podlint.rules.ruleset import matches_glob
@@ -48,10 +49,10 @@ SOURCE = "podlint"
 MANIFEST_LANGUAGES = frozenset({"yaml", "json"})
 CONFIG_FILES = frozenset({*CONFIG_NAMES, "pyproject.toml"})
 # A document is a manifest when it has an `apiVersion` or `kind` key (block or flow style, YAML or JSON).
-_MANIFEST_KEY = re.compile(r"""(?:^|[\s{,])["']?(?:apiVersion|kind)["']?[ \t]*:""", re.MULTILINE)
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line breaks LSP counts
+_MANIFEST_KEY = lazy(r"""(?:^|[\s{,])["']?(?:apiVersion|kind)["']?[ \t]*:""", re.MULTILINE)
+_LINE_BREAK = lazy(r"\r\n|\r|\n")  # the line breaks LSP counts
 # A `disable=` directive already on the line (not -next-line or -file): the new rule joins its list.
-_DISABLE_DIRECTIVE = re.compile(r"(?:^|\s)#\s*podlint:\s*disable\s*=\s*(?P<rules>[A-Za-z0-9_,\s-]*?)\s*(?:--.*|#.*)?$")
+_DISABLE_DIRECTIVE = lazy(r"(?:^|\s)#\s*podlint:\s*disable\s*=\s*(?P<rules>[A-Za-z0-9_,\s-]*?)\s*(?:--.*|#.*)?$")
 # Findings that no comment should silence: the reading failed, or the directive itself is the finding.
 _NOT_DISABLEABLE = frozenset({"parse-error", "read-error", "internal-error", suppress.UNUSED_RULE})
 _SEVERITIES = {

@@ -14,11 +14,12 @@ its name contains `patch` or it lies under an `overlays/` folder.
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from podlint.patterns import lazy
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 DIRECTIVE_PREFIXES = ("$patch", "$retainKeys", "$setElementOrder/", "$deleteFromPrimitiveList/")
@@ -29,7 +30,7 @@ def is_directive(key: str) -> bool:
 
 
 # `patch.yaml`, `job-patch.yaml`, `patches_prod.yml`, `replicaPatch.yaml`; not `dispatcher.yaml`.
-_PATCH_NAME = re.compile(r"(?:^|[-_.])[Pp]atch(?:es)?(?:[-_.]|$)|[a-z0-9]Patch")
+_PATCH_NAME = lazy(r"(?:^|[-_.])[Pp]atch(?:es)?(?:[-_.]|$)|[a-z0-9]Patch")
 
 
 @functools.lru_cache(maxsize=1024)

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from podlint.records import Record
 from podlint.sources.files import Source, SourceError, display_name
 from podlint.sources.rendered import Rendered, RenderOptions
 
@@ -39,18 +38,20 @@ _GENERATORS = ("configMapGenerator", "secretGenerator")
 Item = Source | SourceError
 
 
-@dataclass(slots=True)
-class Kustomization:
+class Kustomization(Record):
     """What a kustomization reads: files of its own and other kustomization folders."""
 
-    folder: str  # absolute
-    file: str  # absolute path of the kustomization file
-    component: bool = False  # kind: Component: used by overlays, never built on its own
-    files: set[str] = field(default_factory=set)  # absolute paths of the files it uses
-    folders: set[str] = field(default_factory=set)  # absolute paths of the kustomization folders it uses
+    __slots__ = ("component", "file", "files", "folder", "folders")
+
+    def __init__(self, folder: str, file: str) -> None:
+        self.folder = folder  # absolute
+        self.file = file  # absolute path of the kustomization file
+        self.component = False  # kind: Component: used by overlays, never built on its own
+        self.files: set[str] = set()  # absolute paths of the files it uses
+        self.folders: set[str] = set()  # absolute paths of the kustomization folders it uses
 
 
-def _absolute(path: str | Path) -> str:
+def _absolute(path: str | os.PathLike[str]) -> str:
     return os.path.abspath(path)
 
 
@@ -238,7 +239,7 @@ def plan_inputs(items: Iterable[Item], options: RenderOptions, named: Iterable[s
     renders = _render_all([*charts, *overlays], options)
     placed: set[tuple[str, str]] = set()
     for entry in keep:
-        if isinstance(entry, tuple):
+        if type(entry) is tuple:  # a chart's place (Source and SourceError are tuples too, of their own types)
             keys = [entry]
         elif isinstance(entry, Source) and entry.path is not None and _absolute(entry.path) in consumed:
             keys = consumed[_absolute(entry.path)]

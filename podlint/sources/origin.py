@@ -16,7 +16,7 @@ import bisect
 import functools
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -214,5 +214,5 @@ def _moved(finding: Finding, rendered: Rendered, mapper: Any) -> Finding:
         message += f" (line approximate: {mapping.note or 'the resource’s first line'})"
     primary = mapping.primary
     editable = primary.label in ("base", "patch", "crd")  # plain YAML that `podlint fix` may edit
-    return replace(finding, file=primary.file, span=primary.span, message=message, related=tuple(related),
-                   approximate=mapping.approximate, fix=None, fixable=finding.fixable and editable)
+    return finding.copy(file=primary.file, span=primary.span, message=message, related=tuple(related),
+                        approximate=mapping.approximate, fix=None, fixable=finding.fixable and editable)

@@ -22,8 +22,8 @@ def render(tool: str, root: str, shown: str, options: RenderOptions) -> Rendered
     except RenderFailed as failed:
         if not failed.file:
             failed.file = f"{shown}/Chart.yaml" if tool == "helm" else _kustomization_name(root, shown)
-        return Rendered(name, None, root=shown, tool=tool, problems=(failed.finding(shown),))
-    return Rendered(name, None, text=text, root=shown, tool=tool, origin=origin)
+        return Rendered(name, root=shown, tool=tool, problems=(failed.finding(shown),))
+    return Rendered(name, text=text, root=shown, tool=tool, origin=origin)
 
 
 def _kustomization_name(root: str, shown: str) -> str:

@@ -13,8 +13,8 @@ dependency fetch or a remote base fails at once instead of reaching the network.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from podlint.findings import Finding, Related, Severity, Span
 from podlint.sources.files import Source
@@ -25,8 +25,7 @@ HELM_NAME = "<helm template>"
 KUSTOMIZE_NAME = "<kustomize build>"
 
 
-@dataclass(frozen=True, slots=True)
-class RenderOptions:
+class RenderOptions(NamedTuple):
     """The `lint` options that steer rendering."""
 
     values: tuple[str, ...] = ()  # --values files, in the order given (later ones win)
@@ -38,15 +37,28 @@ class RenderOptions:
     timeout: float = RENDER_TIMEOUT_SECONDS
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Rendered(Source):
-    """The rendered output of a chart or an overlay, or why there is none (`problems`)."""
+    """The rendered output of a chart or an overlay, or why there is none (`problems`).
 
-    text: bytes = b""
-    root: str = ""  # the chart's or overlay's folder, as reports show it
-    tool: str = ""  # "helm" or "kustomize"
-    problems: tuple[Finding, ...] = ()  # render errors: nothing (or not everything) was rendered
-    origin: object = field(default=None, repr=False)  # what origin.py needs to map findings back
+    A Source (named `<root>/<helm template>`, no path) with more attributes: the engine reads it as a
+    file, in this process (it is never sent to a worker: it has no path).
+    """
+
+    text: bytes
+    root: str  # the chart's or overlay's folder, as reports show it
+    tool: str  # "helm" or "kustomize"
+    problems: tuple[Finding, ...]  # render errors: nothing (or not everything) was rendered
+    origin: object  # what origin.py needs to map findings back
+
+    def __new__(cls, name: str, text: bytes = b"", root: str = "", tool: str = "",
+                problems: tuple[Finding, ...] = (), origin: object = None) -> Rendered:
+        self = super().__new__(cls, name, None)
+        self.text = text
+        self.root = root
+        self.tool = tool
+        self.problems = problems
+        self.origin = origin
+        return self
 
     def read(self, limit: int = 0) -> bytes:
         return self.text if not limit else self.text[:limit + 1]
@@ -90,8 +102,7 @@ def offline_environment(home: str | None = None) -> dict[str, str]:
     return env
 
 
-@dataclass(frozen=True, slots=True)
-class ToolRun:
+class ToolRun(NamedTuple):
     returncode: int
     stdout: bytes
     stderr: str
