@@ -376,7 +376,7 @@ def planned(*paths: str) -> list[str]:
 
     seen: list[str] = []
 
-    def fake(keys: list[tuple[str, str]], options: RenderOptions) -> dict[tuple[str, str], Rendered]:
+    def fake(keys: list[detect.Root], options: RenderOptions) -> dict[detect.Root, Rendered]:
         return {key: Rendered(f"{detect._shown(key[1])}/<{key[0]}>", tool=key[0]) for key in keys}
 
     original = detect._render_all

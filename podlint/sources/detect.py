@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from podlint.records import Record
 from podlint.sources.files import Source, SourceError, display_name
@@ -36,6 +36,13 @@ _LISTS = ("resources", "bases", "components", "crds", "patchesStrategicMerge", "
 _GENERATORS = ("configMapGenerator", "secretGenerator")
 
 Item = Source | SourceError
+
+
+class Root(NamedTuple):
+    """A chart (`helm`) or an overlay (`kustomize`) to render, by its absolute folder."""
+
+    tool: str
+    folder: str
 
 
 class Kustomization(Record):
@@ -201,8 +208,8 @@ def plan_inputs(items: Iterable[Item], options: RenderOptions, named: Iterable[s
             kustomizations[folder] = read_kustomization(folder)
         return kustomizations[folder]
 
-    keep: list[Item | tuple[str, str]] = []  # the inputs in order, a chart's place as ("helm", root)
-    charts: list[tuple[str, str]] = []
+    keep: list[Item | Root] = []  # the inputs in order, with each chart's place
+    charts: list[Root] = []
     folders: list[str] = []  # kustomization folders of the run
     for item in items:
         if not isinstance(item, Source) or item.path is None:
@@ -211,7 +218,7 @@ def plan_inputs(items: Iterable[Item], options: RenderOptions, named: Iterable[s
         path = _absolute(item.path)
         chart = finder.chart_root(os.path.dirname(path))
         if chart is not None:
-            key = ("helm", chart)
+            key = Root("helm", chart)
             if key not in charts:
                 charts.append(key)
             keep.append(key)
@@ -227,8 +234,8 @@ def plan_inputs(items: Iterable[Item], options: RenderOptions, named: Iterable[s
             for folder in [consumer, *_users(consumer, finder, kustomization)]:
                 if folder not in folders:
                     folders.append(folder)
-    overlays = [("kustomize", root) for root in _outermost(folders, kustomization)]
-    consumed: dict[str, list[tuple[str, str]]] = {}  # file -> the overlays that read it
+    overlays = [Root("kustomize", root) for root in _outermost(folders, kustomization)]
+    consumed: dict[str, list[Root]] = {}  # file -> the overlays that read it
     for key in overlays:
         for path in sorted(_reached_files(key[1], kustomization)):
             consumed.setdefault(path, []).append(key)
@@ -237,9 +244,9 @@ def plan_inputs(items: Iterable[Item], options: RenderOptions, named: Iterable[s
         if found is not None:
             consumed.setdefault(found.file, [])
     renders = _render_all([*charts, *overlays], options)
-    placed: set[tuple[str, str]] = set()
+    placed: set[Root] = set()
     for entry in keep:
-        if type(entry) is tuple:  # a chart's place (Source and SourceError are tuples too, of their own types)
+        if isinstance(entry, Root):
             keys = [entry]
         elif isinstance(entry, Source) and entry.path is not None and _absolute(entry.path) in consumed:
             keys = consumed[_absolute(entry.path)]
@@ -339,7 +346,7 @@ def _reached_files(root: str, kustomization: Any) -> set[str]:
     return files
 
 
-def _render_all(keys: list[tuple[str, str]], options: RenderOptions) -> dict[tuple[str, str], Rendered]:
+def _render_all(keys: list[Root], options: RenderOptions) -> dict[Root, Rendered]:
     """Every chart and overlay rendered, several at once (renderers wait on other processes or
     on the Helm library, which releases the interpreter)."""
     if not keys:
