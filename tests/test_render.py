@@ -472,3 +472,20 @@ def test_the_public_chart_and_overlay() -> None:
     ldap = findings[0]
     assert sorted(r["file"] for r in ldap["related"] if r["label"] == "overlay") == [
         "tests/render/public/ldap/overlays/production", "tests/render/public/ldap/overlays/staging"]
+
+
+@needs_helm
+def test_fix_never_edits_a_template_and_reports_what_remains_from_the_render(tmp_path: Path) -> None:
+    chart = tmp_path / "web"
+    shutil.copytree(WEB, chart)
+    # A fixable finding in a template: `podlint fix` must leave the template alone.
+    deployment = chart / "templates" / "deployment.yaml"
+    deployment.write_text(deployment.read_text().replace('command: ["sh", "-c", "sleep infinity"]',
+                                                         'command: ["sh", "sleep infinity"]'))
+    before = {path: path.read_bytes() for path in chart.rglob("*") if path.is_file()}
+    result = podlint("fix", "-f", "json", "web", cwd=tmp_path)
+    assert {path: path.read_bytes() for path in chart.rglob("*") if path.is_file()} == before
+    findings = json.loads(result.stdout)["findings"]
+    shell = [f for f in findings if f["rule"] == "shell-without-c"]
+    assert [(f["file"], f["line"], f["fixable"]) for f in shell] == [("web/templates/deployment.yaml", 41, False)]
+    assert result.returncode == 1

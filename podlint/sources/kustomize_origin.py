@@ -62,7 +62,7 @@ class KustomizeMapper:
             path, anchor = (*path, first_key(node) or ""), "key"
         data = target.document.data if isinstance(target.document.data, dict) else {}
         base = self._base(origin, data)
-        changed = self._changed(origin, data, path, anchor, base)
+        changed = self._changed(origin, data, item if whole else path, "value" if whole else anchor, base)
         # A value goes to its last writer (a patch, an images: entry); an item as a whole to where it is defined.
         if changed is not None and (not whole or base is None):
             return changed
