@@ -452,6 +452,8 @@ def test_values_files_and_sets_are_followed() -> None:
     # From --set: no file has the line, so the template line that writes the value is reported.
     assert (quantity.file, quantity.span.line) == ("tests/render/web/templates/deployment.yaml", 37)
     assert not [f for f in findings if f.rule == "image-latest-tag"]  # values-prod.yaml pins the image
+    policy = [(f.file, f.span.line, f.span.column) for f in findings if f.rule == "invalid-image-pull-policy"]
+    assert ("tests/render/web/values-prod.yaml", 3, 13) in policy  # the --values file wins over values.yaml
 
 
 @needs_kustomize
