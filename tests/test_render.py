@@ -491,3 +491,11 @@ def test_fix_never_edits_a_template_and_reports_what_remains_from_the_render(tmp
     shell = [f for f in findings if f["rule"] == "shell-without-c"]
     assert [(f["file"], f["line"], f["fixable"]) for f in shell] == [("web/templates/deployment.yaml", 41, False)]
     assert result.returncode == 1
+
+
+def test_an_overlay_whose_file_is_named_kustomization_is_found(tmp_path: Path) -> None:
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "Kustomization").write_text("resources:\n  - pod.yaml\n")
+    (overlay / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n")
+    assert planned(str(tmp_path)) == [f"{overlay}/<kustomize>"]

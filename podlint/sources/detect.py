@@ -211,12 +211,14 @@ def plan_inputs(items: Iterable[Item], options: RenderOptions, named: Iterable[s
     keep: list[Item | Root] = []  # the inputs in order, with each chart's place
     charts: list[Root] = []
     folders: list[str] = []  # kustomization folders of the run
+    looked: set[str] = set()
     for item in items:
         if not isinstance(item, Source) or item.path is None:
             keep.append(item)
             continue
         path = _absolute(item.path)
-        chart = finder.chart_root(os.path.dirname(path))
+        folder = os.path.dirname(path)
+        chart = finder.chart_root(folder)
         if chart is not None:
             key = Root("helm", chart)
             if key not in charts:
@@ -224,8 +226,10 @@ def plan_inputs(items: Iterable[Item], options: RenderOptions, named: Iterable[s
             keep.append(key)
             if _in_chart_sources(path, finder):
                 continue
-        elif os.path.basename(path) in KUSTOMIZATION_NAMES and os.path.dirname(path) not in folders:
-            folders.append(os.path.dirname(path))
+        elif folder not in looked:  # any of the three names, `Kustomization` too (the walk yields no such file)
+            looked.add(folder)
+            if kustomization_file(folder) is not None:
+                folders.append(folder)
         keep.append(item)
     # A file named on the command line: the overlays that use it, wherever they are in the repository.
     for path in sorted({_absolute(name) for name in named if os.path.isfile(name)}):

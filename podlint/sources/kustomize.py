@@ -151,7 +151,8 @@ def _refuse_remote(folder: str, root: str, shown: str) -> None:
 def _failure(stderr: str, root: str, shown: str, kustomizations: dict[str, Kustomization]) -> RenderFailed:
     """kustomize's error at the kustomization entry or file it names, else at the overlay's kustomization."""
     message = " ".join(line.strip() for line in stderr.strip().splitlines() if line.strip()) or "kustomize failed"
-    message = re.sub(r'^E\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] "command failed" err=', "", message).strip().strip('"')
+    message = re.sub(r'^E\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] "command failed" err=', "", message).strip()
+    message = message.removeprefix("<").removesuffix(">").strip().strip('"')  # kubectl's multi-line form
     message = message.removeprefix("Error: ")
     if "buildMetadata" in message or ("unknown field" in message and "build" in message):
         return RenderFailed(f"this kustomize is too old for podlint (it needs kustomize 4.5+, kubectl 1.24+): "
