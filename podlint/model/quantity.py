@@ -12,7 +12,6 @@ readers) become exact fractions, in nano units, and larger ones are `OUT_OF_RANG
 from __future__ import annotations
 
 import functools
-import re
 from fractions import Fraction
 
 # suffix -> (base, exponent), as apimachinery's suffixer knows them
@@ -118,7 +117,8 @@ def _exponent(suffix: str) -> tuple[int, int] | None:
         return 10, _DECIMAL[suffix]
     if suffix in _BINARY:
         return 2, _BINARY[suffix]
-    if len(suffix) > 1 and suffix[0] in "eE" and re.fullmatch(r"[-+]?[0-9]+", suffix[1:]):
+    body = suffix[2:] if suffix[1:2] in ("-", "+") else suffix[1:]
+    if len(suffix) > 1 and suffix[0] in "eE" and body and all(char in _DIGITS for char in body):
         digits = suffix[1:].lstrip("+-").lstrip("0")
         if len(digits) > 19:  # strconv.ParseInt(..., 64) fails: the suffix does not parse
             return None

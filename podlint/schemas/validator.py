@@ -19,7 +19,6 @@ import functools
 import gzip
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from podlint.model.podspec import is_placeholder
 from podlint.model.validation import go_value
 from podlint.reading.parse import Anchor
 from podlint.reading.patches import is_directive, is_patch_file
+from podlint.records import Record
 from podlint.rules.catalogue import data_dir
 from podlint.schemas.apiversions import DEPRECATED, REMOVALS, REMOVED, Served, Verdict, stability, verdict
 from podlint.schemas.crd import find_schema_file, is_crd, read_schema_file, schemas_of_crd, with_object_fields
@@ -71,8 +71,7 @@ def _is_base64(value: object) -> bool:
 FORMATS: dict[str, Callable[[object], bool]] = {"byte": _is_base64}
 
 
-@dataclass(slots=True, eq=False)  # compared by identity
-class Compiled:
+class Compiled(Record):
     """A compiled validator, and how to get its schema back to explain errors.
 
     Shipped schemas are large as Python objects, and only invalid objects need them: those
@@ -81,6 +80,12 @@ class Compiled:
 
     validator: Any  # jsonschema_rs validator
     source: dict[str, Any] | Callable[[], dict[str, Any]]
+
+    __slots__ = ("source", "validator")
+
+    def __init__(self, validator: Any, source: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+        self.validator = validator
+        self.source = source
 
     @property
     def schema(self) -> dict[str, Any]:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
+from podlint.patterns import lazy
 from podlint.reading.parse import MAX_FILE_BYTES
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -28,8 +28,7 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """A file to lint (or standard input), named as the user will see it."""
 
     name: str
@@ -54,8 +53,7 @@ class Source:
             return file.read(limit + 1)
 
 
-@dataclass(frozen=True, slots=True)
-class SourceError:
+class SourceError(NamedTuple):
     name: str
     message: str
 
@@ -82,7 +80,7 @@ def _kind(mode: int) -> str:
     return "not a file"
 
 
-_SHELL_PIPE = re.compile(r"^/(?:dev|proc/self)/fd/[0-9]+$")
+_SHELL_PIPE = lazy(r"^/(?:dev|proc/self)/fd/[0-9]+$")
 
 
 def _is_shell_pipe(path: Path) -> bool:
