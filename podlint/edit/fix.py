@@ -12,10 +12,10 @@ import codecs
 import contextlib
 import difflib
 import errno
+import itertools
 import os
 import signal
 import stat
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -116,9 +116,15 @@ def _write(path: Path, data: bytes, tree: Path | None = None) -> None:
     if tree is not None and not target.is_relative_to(Path(os.path.realpath(tree))):
         raise OSError(errno.EPERM, f"a symbolic link to {target}, outside {tree}: not written")
     info = target.stat()
-    temporary: str | None = None
+    # The temporary file is named before it exists, so that the clean-up knows it whenever an
+    # interrupt lands; SIGINT and SIGTERM wait (blocked) until the file is renamed or removed.
+    temporary: Path | None = target.parent / f".{target.name}.{os.getpid()}.{next(_SERIAL)}.podlint-fix"
+    blocking = threading.current_thread() is threading.main_thread() and hasattr(signal, "pthread_sigmask")
+    if blocking:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".podlint-fix")
+        assert temporary is not None
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -136,7 +142,12 @@ def _write(path: Path, data: bytes, tree: Path | None = None) -> None:
             os.close(folder)
     finally:
         if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+            temporary.unlink(missing_ok=True)
+        if blocking:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+_SERIAL = itertools.count()
 
 
 class FixingLinter(Linter):
