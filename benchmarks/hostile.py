@@ -20,6 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: make `tests.manifests` importable
+from tests.manifests import crd  # noqa: E402
+
 LABEL = "a" * 40 + "!"
 BIG = "1" * 100_000
 SIX_NESTED = "".join(f"object.data.l{i}.all(x{i}, " for i in range(6)) + "true" + ")" * 6
@@ -85,23 +88,7 @@ CASES: dict[str, Callable[[Path], Case]] = {
                                                               "ok.yaml": workload("")}, []),
 }
 
-CRD = """apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: things.example.com}
-spec:
-  group: example.com
-  names: {kind: Thing, plural: things}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec: {type: object, properties: {owner: {type: string, pattern: "%s"}}}
----
+CRD: str = crd("Thing", '{owner: {type: string, pattern: "%s"}}') + """---
 apiVersion: example.com/v1
 kind: Thing
 metadata: {name: t}
