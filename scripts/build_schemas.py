@@ -309,6 +309,66 @@ def build(wheel: Path) -> None:
     size = sum(path.stat().st_size for path in kinds_dir.iterdir())
     print(f"{len(written)} distinct schemas, {sum(written.values()) / 1e6:.1f} MB of JSON, "
           f"{size / 1e6:.1f} MB compressed", file=sys.stderr)
+    build_descriptions(wheel)
+
+
+def type_name(node: dict[str, Any]) -> str:
+    """A field's type in the words of the API reference: `[]Container`, `map[string]string`, `integer (int32)`."""
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        name = ref_name(ref)
+        return {INT_OR_STRING: "integer or string", QUANTITY_DEF: "quantity"}.get(name, name.rsplit(".", 1)[-1])
+    kinds = node.get("type")
+    names = [kinds] if isinstance(kinds, str) else [t for t in (kinds or []) if t != "null"]
+    if "array" in names and isinstance(node.get("items"), dict):
+        return "[]" + type_name(node["items"])
+    if "object" in names and isinstance(node.get("additionalProperties"), dict):
+        return "map[string]" + type_name(node["additionalProperties"])
+    text = " or ".join(names) or "any"
+    return f"{text} ({node['format']})" if isinstance(node.get("format"), str) else text
+
+
+def target(node: dict[str, Any]) -> str:
+    """The definition a field leads to (through a list's items or a map's values), or ""."""
+    for inner in (node, node.get("items"), node.get("additionalProperties")):
+        if isinstance(inner, dict) and isinstance(inner.get("$ref"), str):
+            return ref_name(inner["$ref"])
+    return ""
+
+
+def build_descriptions(wheel: Path) -> None:
+    """`descriptions.json.gz`: what hover shows (the descriptions validation drops), for the language server only.
+
+    One file for every version: per definition its description and fields, each field with its
+    description, type, the definition it leads to, and the first and last minor version that has it
+    (the newest version's text wins). Fields of a map (`additionalProperties`) lead on with key "*".
+    """
+    defs: dict[str, dict[str, Any]] = {}
+    kinds: dict[str, str] = {}
+    for minor in MINORS:
+        raw = read_definitions(wheel, minor)
+        for (api_version, kind), name in kinds_of(raw).items():
+            kinds[f"{api_version} {kind}"] = name
+        for name, schema in raw.items():
+            entry = defs.setdefault(name, {"f": {}})
+            if schema.get("description"):
+                entry["d"] = schema["description"]
+            for field, node in (schema.get("properties") or {}).items():
+                known = entry["f"].get(field)
+                since = known["v"][0] if known else minor
+                entry["f"][field] = {"d": node.get("description", ""), "t": type_name(node), "r": target(node),
+                                     "v": [since, minor]}
+                if "default" in node:
+                    entry["f"][field]["default"] = node["default"]
+    doc = {"source": f"{SOURCE_PACKAGE} {SOURCE_VERSION}", "versions": [f"1.{m}" for m in MINORS],
+           "kinds": dict(sorted(kinds.items())), "defs": dict(sorted(defs.items()))}
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    with (OUT / "descriptions.json.gz").open("wb") as raw_file, \
+            gzip.GzipFile(fileobj=raw_file, mode="wb", compresslevel=9, mtime=0, filename="") as out:
+        out.write(text)
+    size = (OUT / "descriptions.json.gz").stat().st_size
+    print(f"descriptions: {len(defs)} definitions, {len(text) / 1e6:.1f} MB of JSON, {size / 1e3:.0f} kB compressed",
+          file=sys.stderr)
 
 
 def main() -> None:
