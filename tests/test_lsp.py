@@ -278,9 +278,11 @@ async def test_hover_shows_the_rule_docs(client: Client) -> None:
     assert text.startswith("**image-latest-tag** (warning): image 'nginx' has no tag")
     assert rule.why in text and rule.fix in text and rule.help_uri in text
     assert hover.range == types.Range(types.Position(7, 6), types.Position(7, 11))
-    nothing = await client.text_document_hover_async(types.HoverParams(
+    # Off the finding: the field's schema documentation, not the rule's.
+    field = await client.text_document_hover_async(types.HoverParams(
         types.TextDocumentIdentifier(uri), types.Position(1, 2)))
-    assert nothing is None
+    assert field is not None and isinstance(field.contents, types.MarkupContent)
+    assert field.contents.value.startswith("**kind** `string`") and rule.why not in field.contents.value
 
 
 @lsp

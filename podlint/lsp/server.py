@@ -4,7 +4,8 @@ It lints the unsaved buffer of every open YAML/JSON document that looks like a K
 manifest, with the same engine and configuration as `podlint lint`, and offers:
 - diagnostics on open, change (debounced) and save, with the rule id as code and a link to its docs;
 - quick fixes from the findings' own `Fix` edits, and "disable this rule on this line";
-- hover text from the rule catalogue (why it matters, how to fix it).
+- hover text from the rule catalogue (why it matters, how to fix it), and on any other field its schema
+  documentation, and completion of keys, values and snippets (podlint/lsp/assist.py).
 
 Positions: findings carry 1-based line/column in code points; LSP wants 0-based positions in
 the negotiated encoding (UTF-16 unless the client offers another), converted with pygls' codec.
@@ -33,6 +34,7 @@ from podlint import __version__, watchdog
 from podlint.app.config import CONFIG_NAMES, ConfigError, find_config, settle
 from podlint.engine import Linter
 from podlint.findings import Edit, Finding, Severity, Span, suppress
+from podlint.lsp.assist import TRIGGERS, Assist
 from podlint.lsp.renders import Renders, Root
 from podlint.patterns import lazy
 from podlint.reading.parse import MAX_FILE_BYTES, parse_text
@@ -188,6 +190,7 @@ class PodlintServer(LanguageServer):
         self.render_pending: dict[Root, asyncio.TimerHandle] = {}
         self.render_linters: dict[int, Linter] = {}
         self._render_executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self.assist = Assist()  # completion and field hover from the schemas
 
     # Configuration ---------------------------------------------------------------------------
 
@@ -457,8 +460,12 @@ class PodlintServer(LanguageServer):
         linted = self.current(document)
         here = types.Range(params.position, params.position)
         entries = self.entries_at(linted, here)
-        if not entries:
-            return None
+        if not entries:  # no finding here: the field's documentation
+            try:
+                return self.assist.hover(self, document, linted.lines, params.position)
+            except Exception:  # a bug must cost one hover, never the server
+                log.exception("hover on %s failed", params.text_document.uri[:200])
+                return None
         catalogue = self.catalogue_for(Path(document.path)) if document.path else load_catalogue()
         text = "\n\n---\n\n".join(hover_text(e.finding, catalogue.get(e.finding.rule)) for e in entries)
         return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text), entries[0].diagnostic.range)
@@ -521,6 +528,17 @@ def create_server() -> PodlintServer:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: PodlintServer, params: types.HoverParams) -> types.Hover | None:
         return ls.hover(params)
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=TRIGGERS))
+    def completion(ls: PodlintServer, params: types.CompletionParams) -> types.CompletionList | None:
+        document = ls.document(params.text_document.uri)
+        if document is None:
+            return None
+        try:
+            return ls.assist.completion(ls, document, split_lines(document.source), params.position)
+        except Exception:  # a bug must cost one completion, never the server
+            log.exception("completion in %s failed", params.text_document.uri[:200])
+            return None
 
     return server
 
