@@ -47,6 +47,11 @@ async def complete(client: Client, uri: str, line: int, character: int) -> list[
     return list(answer.items)
 
 
+def edit_of(item: types.CompletionItem) -> types.TextEdit:
+    assert isinstance(item.text_edit, types.TextEdit)  # (not an insert-or-replace edit)
+    return item.text_edit
+
+
 async def hover(client: Client, uri: str, line: int, character: int) -> str | None:
     found = await client.text_document_hover_async(types.HoverParams(
         types.TextDocumentIdentifier(uri), types.Position(line, character)))
@@ -73,8 +78,7 @@ async def test_keys_of_a_container_leave_out_those_present(client: Client) -> No
     assert "replicas" not in labels  # a DeploymentSpec key, not a container's
     resources = next(item for item in items if item.label == "resources")
     assert resources.insert_text_format == types.InsertTextFormat.Snippet
-    assert resources.text_edit is not None
-    inserted = apply_text_edits(DEPLOYMENT, [resources.text_edit])
+    inserted = apply_text_edits(DEPLOYMENT, [edit_of(resources)])
     assert "\n          resources:\n            requests:\n              cpu: ${1:100m}" in inserted
     assert "\n            limits:\n" in inserted
     assert resources.detail == "ResourceRequirements"
@@ -117,8 +121,7 @@ async def test_completion_works_in_a_half_typed_document(client: Client) -> None
     assert [d.code for d in published.diagnostics] == ["parse-error"]
     items = await complete(client, uri, 14, len("          readi"))
     probe = next(item for item in items if item.label == "readinessProbe")
-    assert probe.text_edit is not None
-    assert probe.text_edit.range == types.Range(types.Position(14, 10), types.Position(14, 15))
+    assert edit_of(probe).range == types.Range(types.Position(14, 10), types.Position(14, 15))
     assert "httpGet:" in probe.text_edit.new_text
 
 
@@ -143,8 +146,7 @@ async def test_a_new_container_gets_a_snippet(client: Client) -> None:
     uri, _ = await open_document(client, "snippet.yaml", text)
     items = await complete(client, uri, 14, 10)
     snippet = next(item for item in items if item.label == "container")
-    assert snippet.text_edit is not None
-    inserted = apply_text_edits(text, [snippet.text_edit])
+    inserted = apply_text_edits(text, [edit_of(snippet)])
     assert "        - name: ${1:app}\n          image: " in inserted
     assert "          resources:\n            requests:\n" in inserted
 
