@@ -103,7 +103,7 @@ async def test_values_after_image_pull_policy(client: Client) -> None:
     replace_all(client, uri, 2, DEPLOYMENT.replace("imagePullPolicy: ", "imagePullPolicy:"))
     await client.diagnostics_for(uri)
     items = await complete(client, uri, 14, len(line) - 1)
-    assert items[0].text_edit is not None and items[0].text_edit.new_text == " Always"
+    assert edit_of(items[0]).new_text == " Always"
     for key, values in [("restartPolicy", {"Always", "OnFailure", "Never"}),
                         ("dnsPolicy", {"ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"})]:
         text = DEPLOYMENT.replace("      containers:", f"      {key}: \n      containers:")
@@ -122,7 +122,7 @@ async def test_completion_works_in_a_half_typed_document(client: Client) -> None
     items = await complete(client, uri, 14, len("          readi"))
     probe = next(item for item in items if item.label == "readinessProbe")
     assert edit_of(probe).range == types.Range(types.Position(14, 10), types.Position(14, 15))
-    assert "httpGet:" in probe.text_edit.new_text
+    assert "httpGet:" in edit_of(probe).new_text
 
 
 @lsp
@@ -137,7 +137,7 @@ async def test_api_versions_and_kinds_of_the_target_version(client: Client) -> N
     replace_all(client, uri, 3, "Depl\n")
     await client.diagnostics_for(uri)
     pair = next(item for item in await complete(client, uri, 0, 4) if item.label == "Deployment (apps/v1)")
-    assert pair.text_edit is not None and pair.text_edit.new_text == "apiVersion: apps/v1\nkind: Deployment\n"
+    assert edit_of(pair).new_text == "apiVersion: apps/v1\nkind: Deployment\n"
 
 
 @lsp
