@@ -186,6 +186,54 @@ async def test_hover_says_when_a_field_came(client: Client) -> None:
     assert shown is not None and "Added in Kubernetes 1.3" in shown
 
 
+async def actions_for(client: Client, uri: str, diagnostic: types.Diagnostic) -> dict[str, types.CodeAction]:
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        types.TextDocumentIdentifier(uri), diagnostic.range, types.CodeActionContext([diagnostic])))
+    return {action.title: action for action in actions or () if isinstance(action, types.CodeAction)}
+
+
+@lsp
+async def test_missing_limits_get_a_quick_fix_from_the_configured_default(client: Client) -> None:
+    project = client.root / "limits"
+    (project / ".git").mkdir(parents=True)
+    (project / ".podlint.yaml").write_text(
+        "rules:\n  missing-resource-limits:\n    fix-default: {limits: {cpu: '1', memory: 512Mi}}\n")
+    text = DEPLOYMENT.replace("          imagePullPolicy: \n          \n", "")
+    uri, published = await open_document(client, "limits/deploy.yaml", text)
+    [diagnostic] = [d for d in published.diagnostics if d.code == "missing-resource-limits"]
+    actions = await actions_for(client, uri, diagnostic)
+    action = actions["Add resources: requests and limits (limits cpu 1, memory 512Mi, from the configured default)"]
+    assert action.kind == types.CodeActionKind.QuickFix and not action.is_preferred
+    assert action.edit is not None and action.edit.changes is not None
+    fixed = apply_text_edits(text, action.edit.changes[uri])
+    assert fixed == text.replace("image: nginx:1.27.3\n", "image: nginx:1.27.3\n          resources:\n"
+                                 "            limits:\n              cpu: \"1\"\n              memory: 512Mi\n")
+    replace_all(client, uri, 2, fixed)
+    published = await client.diagnostics_for(uri)
+    assert "missing-resource-limits" not in {d.code for d in published.diagnostics}
+
+
+@lsp
+async def test_a_latest_image_gets_quick_fixes_that_edit_the_document(client: Client) -> None:
+    text = (DEPLOYMENT.replace("          imagePullPolicy: \n          \n", "          resources: {limits: {cpu: 1, "
+                               "memory: 1Gi}}\n").replace("image: nginx:1.27.3", "image: nginx:latest")
+            + "        - {name: side, image: 'nginx:1.27.3', resources: {limits: {cpu: 1, memory: 1Gi}}}\n")
+    uri, published = await open_document(client, "latest.yaml", text)
+    [diagnostic] = [d for d in published.diagnostics if d.code == "image-latest-tag"]
+    actions = await actions_for(client, uri, diagnostic)
+    pin = actions["Pin nginx:1.27.3 (the tag this file uses elsewhere)"]
+    assert pin.edit is not None and pin.edit.changes is not None
+    pinned = apply_text_edits(text, pin.edit.changes[uri])
+    assert pinned == text.replace("image: nginx:latest", 'image: "nginx:1.27.3"')
+    policy = actions["Set imagePullPolicy: IfNotPresent (not pulled on every start)"]
+    assert policy.edit is not None and policy.edit.changes is not None
+    assert apply_text_edits(text, policy.edit.changes[uri]) == text.replace(
+        "image: nginx:latest\n", "image: nginx:latest\n          imagePullPolicy: IfNotPresent\n")
+    replace_all(client, uri, 2, pinned)
+    published = await client.diagnostics_for(uri)
+    assert [d.code for d in published.diagnostics] == []
+
+
 # The pieces, without a server ---------------------------------------------------------------------
 
 

@@ -396,3 +396,61 @@ def apply(text: str, edits: tuple[Edit, ...] | list[Edit]) -> str:
     for start, end, replacement in splices:
         text = text[:start] + replacement + text[end:]
     return text
+
+
+def _flow(value: Any, json_style: bool) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{render_scalar(str(k), None, json_style)}: {_flow(v, json_style)}"
+                               for k, v in value.items()) + "}"
+    return render_scalar(str(value), None, json_style)
+
+
+def _block(entries: dict[str, Any], column: int, newline: str) -> str:
+    """Entries (strings and mappings of strings) as block lines at `column`, each ending in a line break."""
+    out = []
+    for key, value in entries.items():
+        if isinstance(value, dict) and value:
+            out.append(f"{' ' * column}{render_scalar(str(key))}:{newline}{_block(value, column + 2, newline)}")
+        else:
+            out.append(f"{' ' * column}{render_scalar(str(key))}: {_flow(value, False)}{newline}")
+    return "".join(out)
+
+
+def add_entries(obj: K8sObject, path: FieldPath, entries: dict[str, Any], description: str) -> Fix | None:
+    """Add new keys (string values, or mappings of them) to the mapping at `path`: block lines at its keys'
+    column, nested two spaces deeper, or `key: {...}` in a flow mapping."""
+    editor = _editor(obj)
+    full = obj.base + path
+    if editor is None or not entries:
+        return None
+    mapping = _node_at(editor.document.root, full)
+    if not isinstance(mapping, MappingNode) or any(_pair_index(mapping, key) is not None for key in entries):
+        return None
+    pairs = mapping.value
+    splices: list[_Splice]
+    if mapping.flow_style:
+        text = ", ".join(f"{render_scalar(key, None, editor.json_style)}: {_flow(value, editor.json_style)}"
+                         for key, value in entries.items())
+        if pairs:
+            end = editor.end(pairs[-1][1])
+            splices = [(end, end, editor.separator(pairs, len(pairs) - 1) + text)]
+        else:
+            inside = editor.start(mapping) + 1
+            splices = [(inside, inside, text)]
+    elif pairs:
+        last_key, last_value = pairs[-1]
+        column = editor.column(pairs[0][0])
+        at = editor.owned_comments_below(editor.after_content(last_value, editor.start(last_key)), column)
+        block = _block(entries, column, editor.newline)
+        if editor.text[:at].endswith("\n"):
+            splices = [(at, at, block)]
+        else:  # the mapping ends the file without a line break
+            end = editor.line_end(at)
+            splices = [(end, end, editor.newline + block.removesuffix(editor.newline))]
+    else:
+        return None
+
+    def change(data: Any) -> None:
+        _data_at(data, full).update(copy.deepcopy(entries))
+
+    return editor.fix(description, splices, change)

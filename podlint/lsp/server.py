@@ -34,6 +34,7 @@ from podlint import __version__, watchdog
 from podlint.app.config import CONFIG_NAMES, ConfigError, find_config, settle
 from podlint.engine import Linter
 from podlint.findings import Edit, Finding, Severity, Span, suppress
+from podlint.lsp.actions import repair_actions
 from podlint.lsp.assist import TRIGGERS, Assist
 from podlint.lsp.renders import Renders, Root
 from podlint.patterns import lazy
@@ -441,6 +442,7 @@ class PodlintServer(LanguageServer):
                     title=finding.fix.description, kind=types.CodeActionKind.QuickFix,
                     diagnostics=[entry.diagnostic], is_preferred=True,
                     edit=types.WorkspaceEdit(changes={uri: self.text_edits(linted.lines, finding.fix.edits)})))
+            actions.extend(repair_actions(self, document, linted, entry))  # fixes that change what runs
             # JSON has no comments; a comment inside a multi-line string would change the value.
             if json_document or finding.rule in _NOT_DISABLEABLE or entry.start.line >= len(linted.lines):
                 continue

@@ -1,0 +1,95 @@
+"""Repairs computed on demand (podlint.edit.repairs): each edit leaves the finding gone and the rest as it was."""
+
+from __future__ import annotations
+
+import pytest
+
+from podlint.edit.edits import apply
+from podlint.edit.repairs import parse_path, repairs
+from podlint.engine import Linter
+from podlint.findings import Finding
+
+POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: web  # the front end
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27.3
+{resources}  # end
+"""
+
+
+def lint(text: str) -> list[Finding]:
+    return Linter().lint_text(text, "pod.yaml").findings
+
+
+def repaired(text: str, rule: str, options: dict[str, object] | None = None, choice: int = 0) -> str:
+    [finding] = [f for f in lint(text) if f.rule == rule]
+    fixes = repairs(text, "pod.yaml", finding, options or {})
+    assert fixes, f"no repair of {rule}"
+    return apply(text, fixes[choice].edits)
+
+
+@pytest.mark.parametrize(("resources", "expected"), [
+    ("", "      image: nginx:1.27.3\n      resources:\n        requests:\n          cpu: 100m\n"
+         "          memory: 128Mi\n        limits:\n          cpu: 500m\n          memory: 256Mi\n  # end\n"),
+    ("      resources:\n        requests: {cpu: 250m}\n",
+     "        requests: {cpu: 250m}\n        limits:\n          cpu: 250m\n          memory: 256Mi\n"),
+    ("      resources:\n        limits: {cpu: 1}\n", "        limits: {cpu: 1, memory: 256Mi}\n"),
+    ("      resources:\n        limits:\n          cpu: 1\n",
+     "        limits:\n          cpu: 1\n          memory: 256Mi\n"),
+])
+def test_limits_are_added_in_the_layout_found(resources: str, expected: str) -> None:
+    text = POD.format(resources=resources)
+    fixed = repaired(text, "missing-resource-limits")
+    assert expected in fixed
+    assert [f.rule for f in lint(fixed)] == []
+    assert "name: web  # the front end" in fixed
+
+
+def test_the_configured_default_is_used() -> None:
+    text = POD.format(resources="")
+    fixed = repaired(text, "missing-resource-limits", {"require": ["memory"], "fix-default": {
+        "requests": {"memory": "1Gi"}, "limits": {"cpu": "2", "memory": "1Gi"}}})
+    assert "      resources:\n        requests:\n          memory: 1Gi\n        limits:\n          memory: 1Gi\n" in (
+        fixed)
+
+
+def test_flow_and_json_containers() -> None:
+    text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: 'nginx:1'}]\n"
+    fixed = repaired(text, "missing-resource-limits")
+    assert ("[{name: a, image: 'nginx:1', resources: {requests: {cpu: 100m, memory: 128Mi}, "
+            "limits: {cpu: 500m, memory: 256Mi}}}]") in fixed
+    text = ('{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": '
+            '[{"name": "a", "image": "nginx:1"}]}}')
+    fixed = repaired(text, "missing-resource-limits")
+    assert '"image": "nginx:1", "resources": {"requests": {"cpu": "100m"' in fixed
+
+
+def test_a_latest_image_gets_the_tag_used_elsewhere_or_a_pull_policy() -> None:
+    text = POD.format(resources="      resources: {limits: {cpu: 1, memory: 1Gi}}\n").replace(
+        "image: nginx:1.27.3", "image: nginx:latest") + "---\n" + POD.format(
+        resources="      resources: {limits: {cpu: 1, memory: 1Gi}}\n")
+    [finding] = [f for f in lint(text) if f.rule == "image-latest-tag"]
+    fixes = repairs(text, "pod.yaml", finding, {})
+    assert [fix.description for fix in fixes] == [
+        "Pin nginx:1.27.3 (the tag this file uses elsewhere)",
+        "Set imagePullPolicy: IfNotPresent (not pulled on every start)"]
+    assert not [f for f in lint(apply(text, fixes[0].edits)) if f.rule == "image-latest-tag"]
+    policy = apply(text, fixes[1].edits)
+    assert "      image: nginx:latest\n      imagePullPolicy: IfNotPresent\n" in policy
+
+
+def test_the_second_document_is_the_one_edited() -> None:
+    one = POD.format(resources="      resources: {limits: {cpu: 1, memory: 1Gi}}\n")
+    text = one + "---\n" + POD.format(resources="")
+    fixed = repaired(text, "missing-resource-limits")
+    assert fixed.startswith(one) and not lint(fixed)
+
+
+def test_parse_path() -> None:
+    assert parse_path("spec.template.spec.initContainers[2].image") == (
+        "spec", "template", "spec", "initContainers", 2, "image")
+    assert parse_path("items[1].spec") == ("items", 1, "spec")
