@@ -1,6 +1,7 @@
-"""Latency of `podlint lsp`: from a didChange sent to the diagnostics for that version received.
+"""Latency of `podlint lsp`: from a didChange sent to the diagnostics for that version received; and
+completion and hover requests on a 1,000-line Deployment (budget 50 ms each), request sent to answer received.
 
-    .venv/bin/python benchmarks/lsp_latency.py [MANIFEST] [--changes N]
+    .venv/bin/python benchmarks/lsp_latency.py [MANIFEST] [--changes N] [--requests N]
 
 The figure seen by the client is an upper bound of "change received -> diagnostics published":
 it adds the pipe both ways. It includes the debounce pause (podlint.lsp.server.DEBOUNCE_SECONDS), which
@@ -83,10 +84,66 @@ async def measure(text: str, changes: int) -> list[float]:
     return timings
 
 
+def deployment_of_lines(count: int) -> str:
+    """A Deployment of about `count` lines: containers of 16 lines each (the last one the cursor's)."""
+    head = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n"
+            "    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
+            "    spec:\n      containers:\n")
+    container = ("        - name: c{index}\n          image: nginx:1.27.3\n          imagePullPolicy: IfNotPresent\n"
+                 "          ports:\n            - containerPort: 8080\n          readinessProbe:\n"
+                 "            httpGet: {{path: /, port: 8080}}\n          resources:\n            requests:\n"
+                 "              cpu: 100m\n              memory: 64Mi\n            limits:\n"
+                 "              cpu: 500m\n              memory: 128Mi\n          env:\n"
+                 "            - {{name: A, value: b}}\n")
+    body = [head]
+    index = 0
+    while len("".join(body).splitlines()) + 16 <= count:
+        body.append(container.format(index=index))
+        index += 1
+    text = "".join(body)
+    return text + "# padding\n" * (count - len(text.splitlines()))
+
+
+async def assist_latency(text: str, requests: int) -> tuple[list[float], list[float]]:
+    """Seconds per completion (a new key in the last container) and per hover (spec.selector.matchLabels)."""
+    client = LanguageClient("podlint-latency", "1")
+    received: asyncio.Queue[types.PublishDiagnosticsParams] = asyncio.Queue()
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def publish(params: types.PublishDiagnosticsParams) -> None:
+        received.put_nowait(params)
+
+    await client.start_io(sys.executable, "-m", "podlint", "lsp")
+    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
+    client.initialized(types.InitializedParams())
+    uri = (ROOT / "assist.yaml").as_uri()
+    text += "          \n"  # the line where a key is being typed (after the padding comments)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "yaml", 1, text)))
+    await received.get()
+    document = types.TextDocumentIdentifier(uri)
+    last = len(text.splitlines()) - 1
+    completions, hovers = [], []
+    for _ in range(requests):
+        sent = time.perf_counter()
+        answer = await client.text_document_completion_async(
+            types.CompletionParams(document, types.Position(last, 10)))
+        completions.append(time.perf_counter() - sent)
+        assert isinstance(answer, types.CompletionList) and answer.items
+        sent = time.perf_counter()
+        hover = await client.text_document_hover_async(types.HoverParams(document, types.Position(6, 6)))
+        hovers.append(time.perf_counter() - sent)
+        assert hover is not None
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return completions, hovers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("manifest", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--changes", type=int, default=40)
+    parser.add_argument("--requests", type=int, default=30, help="completion and hover requests on 1,000 lines")
     args = parser.parse_args()
     text = args.manifest.read_text(encoding="utf-8")
     lines = len(text.splitlines())
@@ -105,6 +162,16 @@ def main() -> None:
     print(f"didChange sent -> publishDiagnostics received: median {statistics.median(ms):.1f} ms, "
           f"p90 {ms[int(len(ms) * 0.9) - 1]:.1f} ms, max {ms[-1]:.1f} ms")
     print(f"in-process lint of the same text: median {statistics.median(lint) * 1000:.1f} ms")
+    big = deployment_of_lines(1000)
+    ms = sorted(t * 1000 for t in asyncio.run(measure(big, 20)))
+    print(f"didChange -> publishDiagnostics on {len(big.splitlines())} lines: median {statistics.median(ms):.1f} ms, "
+          f"max {ms[-1]:.1f} ms")
+    completions, hovers = asyncio.run(assist_latency(big, args.requests))
+    for name, times in (("completion", completions), ("hover", hovers)):
+        ms = sorted(t * 1000 for t in times)
+        print(f"{name} on {len(big.splitlines())} lines, request sent -> answer received: median "
+              f"{statistics.median(ms):.1f} ms, p90 {ms[int(len(ms) * 0.9) - 1]:.1f} ms, max {ms[-1]:.1f} ms "
+              f"(first {times[0] * 1000:.1f} ms)")
     first = [asyncio.run(first_diagnostics(text)) for _ in range(5)]
     print(f"initialize sent -> first diagnostics of an opened file: median {statistics.median(first) * 1000:.0f} ms")
 
