@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from podlint.edit.repairs import REPAIRS, repairs
-
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
 
@@ -21,6 +19,8 @@ log = logging.getLogger(__name__)
 
 def repair_actions(server: PodlintServer, document: TextDocument, linted: Linted,
                    entry: Entry) -> list[types.CodeAction]:
+    from podlint.edit.repairs import REPAIRS, repairs  # (on a code action: start-up does not pay for it)
+
     finding = entry.finding
     if finding.rule not in REPAIRS or not document.path or server.render_roots(document.path):
         return []  # (a template's findings are on the rendered objects, not on this text)

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.workspace.position_codec import ServerTextPosition
 
-from podlint.lsp.completion import Suggestion, complete, plain
-from podlint.lsp.fieldhover import field_hover
-from podlint.lsp.schemasource import SchemaSource
 from podlint.schemas.versions import DEFAULT, Version
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
 
+    from podlint.lsp.completion import Suggestion
+    from podlint.lsp.schemasource import SchemaSource
     from podlint.lsp.server import PodlintServer
 
 TRIGGERS = [":"]  # after `imagePullPolicy:` the values come without asking
@@ -27,8 +26,16 @@ class Assist:
     """What completion and hover know beyond the buffer: the schemas, and the CRDs of the open buffers."""
 
     def __init__(self) -> None:
-        self.schemas = SchemaSource()
+        self._schemas: SchemaSource | None = None
         self.learned: dict[str, int | None] = {}  # URI -> the version whose CRDs are known
+
+    @property
+    def schemas(self) -> SchemaSource:
+        if self._schemas is None:  # (on the first request: start-up does not pay for completion)
+            from podlint.lsp.schemasource import SchemaSource
+
+            self._schemas = SchemaSource()
+        return self._schemas
 
     def refresh(self, server: PodlintServer) -> None:
         documents: dict[str, TextDocument] = server.workspace.text_documents
@@ -57,6 +64,7 @@ class Assist:
     def completion(self, server: PodlintServer, document: TextDocument, lines: list[str],
                    position: types.Position) -> types.CompletionList | None:
         """`lines`: the buffer's lines as LSP counts them (without their line breaks)."""
+        from podlint.lsp.completion import complete
         self.refresh(server)
         codec = server.workspace.position_codec
         here = codec.position_from_client_units(lines, position)
@@ -71,6 +79,8 @@ class Assist:
 
     def hover(self, server: PodlintServer, document: TextDocument, lines: list[str],
               position: types.Position) -> types.Hover | None:
+        from podlint.lsp.fieldhover import field_hover
+
         self.refresh(server)
         codec = server.workspace.position_codec
         here = codec.position_from_client_units(lines, position)
@@ -90,6 +100,8 @@ def _snippets(server: PodlintServer) -> bool:
 
 
 def _item(suggestion: Suggestion, span: types.Range, snippets: bool) -> types.CompletionItem:
+    from podlint.lsp.completion import plain
+
     snippet = suggestion.snippet and snippets
     text = suggestion.text if snippet else plain(suggestion.text)
     documentation = (types.MarkupContent(types.MarkupKind.Markdown, suggestion.documentation)
