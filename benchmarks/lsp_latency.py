@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import statistics
 import sys
@@ -173,7 +174,9 @@ def main() -> None:
               f"{statistics.median(ms):.1f} ms, p90 {ms[int(len(ms) * 0.9) - 1]:.1f} ms, max {ms[-1]:.1f} ms "
               f"(first {times[0] * 1000:.1f} ms)")
     first = [asyncio.run(first_diagnostics(text)) for _ in range(5)]
-    print(f"initialize sent -> first diagnostics of an opened file: median {statistics.median(first) * 1000:.0f} ms")
+    alone = [asyncio.run(first_diagnostics(text, env={**os.environ, "PODLINT_LSP_FRONT": "0"})) for _ in range(5)]
+    print(f"initialize sent -> first diagnostics of an opened file: median {statistics.median(first) * 1000:.0f} ms "
+          f"(pygls alone, PODLINT_LSP_FRONT=0: {statistics.median(alone) * 1000:.0f} ms)")
 
 
 if __name__ == "__main__":

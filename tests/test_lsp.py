@@ -23,7 +23,8 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 from podlint.app.run import lint_sources
 from podlint.engine import Linter
 from podlint.findings import Edit
-from podlint.lsp.server import apply_edits, disable_edit, is_manifest, same_data, split_lines
+from podlint.lsp.buffers import is_manifest, split_lines
+from podlint.lsp.server import apply_edits, disable_edit, same_data
 from podlint.rules.catalogue import load_catalogue
 from podlint.sources.files import expand
 from tests.conftest import ROOT

@@ -242,7 +242,7 @@ def lsp(
                                         "accepted because some clients pass it).")] = False,
 ) -> None:
     """Run the language server (for editors): live diagnostics, quick fixes and rule docs on hover."""
-    from podlint.lsp.server import serve
+    from podlint.lsp.front import serve
 
     raise typer.Exit(serve())
 

@@ -6,7 +6,8 @@ command lines of `podlint lint` are read here with argparse (in the standard lib
 cheap to import), and everything else goes to the typer app in `cli.py`: other commands,
 `--help`, and any option this parser does not know or cannot read, so typer prints the help
 and the errors. Both parsers build the same `LintRequest` for the same `run_lint`;
-tests/test_entry.py checks that they read every command line alike.
+tests/test_entry.py checks that they read every command line alike. `podlint lsp` (as editors start
+it) skips typer too: its first diagnostics are due 0.3 s after start (podlint/lsp/front.py).
 """
 
 from __future__ import annotations
@@ -95,6 +96,10 @@ def exit_now(code: int) -> NoReturn:
 def main() -> None:
     """Console entry point: no traceback ever reaches the user."""
     try:
+        if sys.argv[1:] in (["lsp"], ["lsp", "--stdio"]):  # an editor starting the server: typer costs ~40 ms
+            from podlint.lsp.front import serve
+
+            sys.exit(serve())
         request = fast_lint_request(sys.argv[1:])
         if request is None:
             from podlint.app.cli import app

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -31,17 +31,17 @@ from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition
 
 from podlint import __version__, watchdog
-from podlint.app.config import CONFIG_NAMES, ConfigError, find_config, settle
+from podlint.app.config import ConfigError, find_config, settle
 from podlint.engine import Linter
 from podlint.findings import Edit, Finding, Severity, Span, suppress
 from podlint.lsp.actions import repair_actions
 from podlint.lsp.assist import TRIGGERS, Assist
+from podlint.lsp.buffers import CONFIG_FILES, SOURCE, Setup, file_name, is_manifest, split_lines
 from podlint.lsp.renders import Renders, Root
 from podlint.patterns import lazy
 from podlint.reading.parse import MAX_FILE_BYTES, parse_text
 from podlint.rules.catalogue import Rule, load_catalogue
 from podlint.rules.ruleset import matches_glob
-from podlint.sources.files import MANIFEST_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +50,6 @@ log = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 0.04
 # Renders read the files on disk and take longer (a chart ~10-100 ms): on open and save, after a pause.
 RENDER_DEBOUNCE_SECONDS = 0.3
-SOURCE = "podlint"
-MANIFEST_LANGUAGES = frozenset({"yaml", "json"})
-CONFIG_FILES = frozenset({*CONFIG_NAMES, "pyproject.toml"})
-# A document is a manifest when it has an `apiVersion` or `kind` key (block or flow style, YAML or JSON).
-_MANIFEST_KEY = lazy(r"""(?:^|[\s{,])["']?(?:apiVersion|kind)["']?[ \t]*:""", re.MULTILINE)
-_LINE_BREAK = lazy(r"\r\n|\r|\n")  # the line breaks LSP counts
 # A `disable=` directive already on the line (not -next-line or -file): the new rule joins its list.
 _DISABLE_DIRECTIVE = lazy(r"(?:^|\s)#\s*podlint:\s*disable\s*=\s*(?P<rules>[A-Za-z0-9_,\s-]*?)\s*(?:--.*|#.*)?$")
 # Findings that no comment should silence: the reading failed, or the directive itself is the finding.
@@ -65,15 +59,6 @@ _SEVERITIES = {
     Severity.WARNING: types.DiagnosticSeverity.Warning,
     Severity.INFO: types.DiagnosticSeverity.Information,
 }
-
-
-@dataclass(slots=True)
-class Setup:
-    """What linting a file under one configuration needs; built once per configuration file."""
-
-    linter: Linter
-    exclude: tuple[str, ...] = ()
-    root: Path | None = None  # the configuration's folder: file names are relative to it, as globs expect
 
 
 @dataclass(slots=True)
@@ -94,20 +79,6 @@ class Linted:
     text: str
     lines: list[str]
     entries: list[Entry]
-
-
-def is_manifest(language_id: str | None, path: str, text: str) -> bool:
-    """YAML or JSON (by language id, or by extension when the client sends none) with a Kubernetes key."""
-    if language_id:
-        if language_id not in MANIFEST_LANGUAGES:
-            return False
-    elif not path.endswith(MANIFEST_SUFFIXES):
-        return False
-    return _MANIFEST_KEY.search(text) is not None
-
-
-def split_lines(text: str) -> list[str]:
-    return _LINE_BREAK.split(text)
 
 
 def disable_edit(line_text: str, line: int, rule: str) -> Edit:
@@ -293,14 +264,7 @@ class PodlintServer(LanguageServer):
                             f"({type(exc).__name__}: {exc}); please report it with the manifest", str(path),
                             Span.point(1, 1))]
 
-    @staticmethod
-    def file_name(path: Path, setup: Setup) -> str:
-        """The name `podlint lint` prints when run from the configuration's folder (overrides and excludes match it)."""
-        if setup.root is not None:
-            resolved = path.resolve()  # as the configuration's path is
-            if resolved.is_relative_to(setup.root):
-                return resolved.relative_to(setup.root).as_posix()
-        return str(path)
+    file_name = staticmethod(file_name)
 
     def entry(self, finding: Finding, lines: list[str], rule: Rule | None) -> Entry:
         span = finding.span
@@ -545,9 +509,14 @@ def create_server() -> PodlintServer:
     return server
 
 
-def serve() -> int:
-    """Serve on standard input and output until the client says exit: 0 after a shutdown request, else 1."""
+def serve(stdin: BinaryIO | None = None, stdout: BinaryIO | None = None,
+          config_of_folder: dict[Path, Path | None] | None = None,
+          setups: dict[Path | None, Setup] | None = None) -> int:
+    """Serve on standard input and output until the client says exit: 0 after a shutdown request, else 1.
+    podlint/lsp/front.py passes the streams it replays and the configurations it has read."""
     server = create_server()
+    server.config_of_folder.update(config_of_folder or {})
+    server.setups.update(setups or {})
     with watchdog.running():  # a rule stuck on a buffer becomes a diagnostic, not a hung editor
-        server.start_io()
+        server.start_io(stdin, stdout)
     return 0 if server.shut_down else 1

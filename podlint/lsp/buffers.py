@@ -1,0 +1,53 @@
+"""What the language server knows about a buffer without pygls: whether it is a manifest, its lines, and
+the configuration it is linted under. Shared by the server and by its start-up front (podlint/lsp/front.py),
+which must not import pygls."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from podlint.app.config import CONFIG_NAMES
+from podlint.engine import Linter
+from podlint.patterns import lazy
+from podlint.sources.files import MANIFEST_SUFFIXES
+
+SOURCE = "podlint"
+MANIFEST_LANGUAGES = frozenset({"yaml", "json"})
+CONFIG_FILES = frozenset({*CONFIG_NAMES, "pyproject.toml"})
+# A document is a manifest when it has an `apiVersion` or `kind` key (block or flow style, YAML or JSON).
+_MANIFEST_KEY = lazy(r"""(?:^|[\s{,])["']?(?:apiVersion|kind)["']?[ \t]*:""", re.MULTILINE)
+_LINE_BREAK = lazy(r"\r\n|\r|\n")  # the line breaks LSP counts
+
+
+@dataclass(slots=True)
+class Setup:
+    """What linting a file under one configuration needs; built once per configuration file."""
+
+    linter: Linter
+    exclude: tuple[str, ...] = ()
+    root: Path | None = None  # the configuration's folder: file names are relative to it, as globs expect
+
+
+def is_manifest(language_id: str | None, path: str, text: str) -> bool:
+    """YAML or JSON (by language id, or by extension when the client sends none) with a Kubernetes key."""
+    if language_id:
+        if language_id not in MANIFEST_LANGUAGES:
+            return False
+    elif not path.endswith(MANIFEST_SUFFIXES):
+        return False
+    return _MANIFEST_KEY.search(text) is not None
+
+
+def split_lines(text: str) -> list[str]:
+    return _LINE_BREAK.split(text)
+
+
+def file_name(path: Path, setup: Setup) -> str:
+    """The name `podlint lint` prints when run from the configuration's folder (overrides and excludes match it)."""
+    if setup.root is not None:
+        resolved = path.resolve()  # as the configuration's path is
+        if resolved.is_relative_to(setup.root):
+            return resolved.relative_to(setup.root).as_posix()
+    return str(path)
