@@ -300,16 +300,23 @@ def test_the_front_serves_initialize_and_opened_documents_then_hands_over(pipe: 
                                                                            tmp_path: Path) -> None:
     uri = (tmp_path / "pod.yaml").as_uri()
     (tmp_path / ".git").mkdir()
-    data = b"".join(frame(m) for m in (initialize({}, tmp_path), notification("initialized", {}), did_open(uri, BAD),
-                                       request(2, "textDocument/hover")))
+    data = b"".join(frame(m) for m in (initialize({}, tmp_path), notification("initialized", {}), did_open(uri, BAD)))
     served, reason, out = run_front(pipe, data)
     answer, diagnostics = out.messages()
     assert answer["id"] == 1 and answer["result"]["capabilities"]["positionEncoding"] == "utf-16"
     assert diagnostics["method"] == "textDocument/publishDiagnostics"
     found = [(d["code"], d["range"]["start"]["line"]) for d in diagnostics["params"]["diagnostics"]]
     assert found == [("image-latest-tag", 7)]
-    assert "textDocument/hover" in reason
+    assert reason == "pygls is ready"
     assert bytes(served.reader.consumed) == data  # pygls reads all of it again
+
+
+def test_the_front_hands_a_request_to_pygls(pipe: tuple[int, int], tmp_path: Path) -> None:
+    data = frame(initialize({}, tmp_path)) + frame(request(2, "textDocument/hover"))
+    served, reason, out = run_front(pipe, data)
+    assert [m["id"] for m in out.messages()] == [1]
+    assert "textDocument/hover" in reason
+    assert bytes(served.reader.consumed) == data
 
 
 def test_the_front_waits_for_a_message_split_across_writes(pipe: tuple[int, int], tmp_path: Path) -> None:
@@ -317,7 +324,7 @@ def test_the_front_waits_for_a_message_split_across_writes(pipe: tuple[int, int]
     os.write(pipe[1], data[:10])
     _, reason, out = run_front(pipe, data[10:])
     assert [m["id"] for m in out.messages()] == [1]
-    assert reason == "a pause"
+    assert reason == "pygls is ready"  # after a pause, imported
 
 
 @pytest.mark.parametrize("data", [
@@ -337,21 +344,27 @@ def test_the_front_hands_over_at_the_end_of_input(pipe: tuple[int, int], tmp_pat
     assert reason == "end of input" and len(out.messages()) == 1
 
 
-def test_the_front_never_imports_pygls_protocol() -> None:
-    """The whole point: what the front does needs no lsprotocol (its ~250 ms are spent after the first diagnostics)."""
-    program = ("import os, sys, json\n"
+def test_the_front_answers_before_pygls_is_imported(tmp_path: Path) -> None:
+    """The whole point: the front's answers need no lsprotocol (its ~250 ms are spent in a thread after them)."""
+    messages = [initialize({}, tmp_path), did_open((tmp_path / "pod.yaml").as_uri(), BAD)]
+    program = ("import os, sys\n"
                "from podlint.lsp import front\n"
+               "class Out:\n"
+               "    def write(self, data):\n"
+               "        print('lsprotocol.types' in sys.modules, data.count(b'\"jsonrpc\"'))\n"
+               "    def flush(self): pass\n"
                "read, write = os.pipe()\n"
-               "body = json.dumps({'jsonrpc': '2.0', 'id': 1, 'method': 'initialize',"
-               " 'params': {'processId': None, 'rootUri': None, 'capabilities': {}}}).encode()\n"
-               "os.write(write, b'Content-Length: %d\\r\\n\\r\\n' % len(body) + body)\n"
+               f"os.write(write, {b''.join(frame(m) for m in messages)!r})\n"
                "os.close(write)\n"
-               "f = front.Front(read, sys.stdout.buffer); f.run()\n"
-               "assert 'lsprotocol.types' not in sys.modules and 'pygls.protocol' not in sys.modules, 'imported'\n")
+               "served = front.Front(read, Out())\n"
+               "served.run()\n"
+               "served.wait_for_pygls()\n"
+               "print('lsprotocol.types' in sys.modules)\n")
+    (tmp_path / ".git").mkdir()
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, env={**os.environ,
-                            "PYTHONPATH": str(ROOT)}, timeout=TIMEOUT, check=False)
+                            "PYTHONPATH": str(ROOT)}, timeout=TIMEOUT, check=False, cwd=tmp_path)
     assert result.returncode == 0, result.stderr.decode()
-    assert b'"id": 1' in result.stdout
+    assert result.stdout.decode().split("\n") == ["False 1", "False 1", "True", ""]  # two answers, then pygls
 
 
 def test_catchup_drops_only_what_the_front_sent(tmp_path: Path) -> None:

@@ -4,19 +4,21 @@ Importing pygls costs ~250 ms (lsprotocol.types builds ~600 attrs classes), four
 needs for its first diagnostics (start, imports, configuration and one lint: ~60 ms). So the server
 starts on this small JSON-RPC reader of the standard library: it answers `initialize` with the
 capabilities pygls would send, and lints the documents opened right after, publishing their
-diagnostics. At the first message it does not handle itself, after a short pause, or on anything it
-does not expect, it hands the stream over: pygls reads everything again from the first byte (the
-bytes the front read, then standard input), so its state is the one it would have had alone; and of
-what pygls writes while it catches up, the answers the front already sent are dropped: the
-`initialize` result, and the first diagnostics of each document the front published (dropped only
-when equal; different ones pass, and replace them in the editor). Nothing the client sent is lost,
-nothing is answered twice. tests/test_lsp_front.py drives both ways over stdio and compares.
+diagnostics, while pygls is imported in a thread. When the import is done, at the first message the
+front does not handle itself, or on anything it does not expect, it hands the stream over: pygls
+reads everything again from the first byte (the bytes the front read, then standard input), so its
+state is the one it would have had alone; and of what pygls writes while it catches up, the answers
+the front already sent are dropped: the `initialize` result, and the first diagnostics of each
+document the front published (dropped only when equal; different ones pass, and replace them in
+the editor). Nothing the client sent is lost, nothing is answered twice. tests/test_lsp_front.py
+drives both ways over stdio and compares.
 
 Windows (no `select` on a pipe) and PODLINT_LSP_FRONT=0 start pygls at once.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import logging
@@ -26,7 +28,7 @@ import select
 import sys
 import time
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from urllib.parse import unquote
 
 from pygls.uris import to_fs_path  # pygls' own function (no lsprotocol): the same path as the server's
@@ -41,13 +43,17 @@ from podlint.reading.parse import MAX_FILE_BYTES
 from podlint.rules.catalogue import Rule
 from podlint.rules.ruleset import matches_glob
 
+if TYPE_CHECKING:
+    import threading  # imported when needed: ~1 ms
+
 log = logging.getLogger(__name__)
 
-# After the last message, how long the front waits for the next before handing over (an editor sends
-# `initialized` and the visible documents' `didOpen` at once after the `initialize` answer).
+# pygls is imported in a thread once the front has published its first diagnostics, or after this long
+# without a message once `initialize` is answered (an editor sends `initialized` and the visible
+# documents' `didOpen` at once after the answer): while the front waits for the client, the import
+# runs; while it lints, the import waits its turn for the interpreter (one runs at a time).
 IDLE_SECONDS = 0.05
-FRONT_SECONDS = 1.0  # and at the latest this long after the start, or after MAX_OPENED documents
-MAX_OPENED = 20
+POLL_SECONDS = 0.01  # how often the front looks whether the import is done
 MAX_BODY = 2 * MAX_FILE_BYTES  # a longer message is pygls' to refuse
 CONTENT_TYPE = "application/vscode-jsonrpc; charset=utf-8"  # pygls' header, sent the same
 _CONTENT_LENGTH = re.compile(rb"Content-Length: ([0-9]+)")
@@ -188,7 +194,7 @@ class Front:
     def __init__(self, fd: int, out: BinaryIO) -> None:
         self.reader = Reader(fd)
         self.out = out
-        self.started = time.monotonic()
+        self.importer: threading.Thread | None = None
         self.initialize_id: int | str | None = None
         self.initialize_result: dict[str, Any] | None = None
         self.encoding = "utf-16"
@@ -210,24 +216,38 @@ class Front:
             return f"{type(exc).__name__}"
 
     def serve_one(self) -> None:
-        waiting = self.initialize_id is None
-        if not waiting and (time.monotonic() - self.started > FRONT_SECONDS or len(self.opened) >= MAX_OPENED):
-            raise HandOver("time")
-        message = self.reader.message(None if waiting else IDLE_SECONDS)
-        if message is None:
-            raise HandOver("a pause")
-        method = message.get("method")
-        if waiting:
-            if method != "initialize" or not isinstance(message.get("id"), int | str) \
-                    or not plausible_initialize(message.get("params")):
+        if self.initialize_id is None:
+            message = self.reader.message(None)
+            if message is None or message.get("method") != "initialize" \
+                    or not isinstance(message.get("id"), int | str) or not plausible_initialize(message.get("params")):
                 raise HandOver("the first message is not an initialize request")
             self.initialize(message["id"], message["params"])
+            return
+        if self.importer is not None and not self.importer.is_alive():
+            raise HandOver("pygls is ready")
+        message = self.reader.message(IDLE_SECONDS if self.importer is None else POLL_SECONDS)
+        method = message.get("method") if message is not None else None
+        if message is None:
+            self.start_import()
         elif method == "initialized" and "id" not in message:
             pass  # pygls acts on it when it reads it again (it registers the file watchers)
         elif method == "textDocument/didOpen" and "id" not in message:
             self.did_open(message.get("params"))
+            self.start_import()
         else:
             raise HandOver(f"a message for pygls ({str(method)[:40]})")
+
+    def start_import(self) -> None:
+        if self.importer is None:
+            import threading
+
+            self.importer = threading.Thread(target=_import_server, name="podlint-import", daemon=True)
+            self.importer.start()
+
+    def wait_for_pygls(self) -> None:
+        self.start_import()
+        assert self.importer is not None
+        self.importer.join()
 
     def send(self, message: dict[str, Any]) -> None:
         self.out.write(encode(message))
@@ -304,6 +324,13 @@ class Front:
         return diagnostic
 
 
+def _import_server() -> None:
+    try:
+        importlib.import_module("podlint.lsp.server")
+    except BaseException:  # the main thread imports it again, and reports what fails
+        return
+
+
 class Replay(io.RawIOBase):
     """The bytes the front read, then the rest of the file descriptor: what pygls reads."""
 
@@ -376,7 +403,8 @@ def serve() -> int:
         front = Front(sys.stdin.fileno(), out)
         reason = front.run()
         log.debug("the front hands over: %s", reason)
-        from podlint.lsp import server  # pygls, at last
+        front.wait_for_pygls()
+        from podlint.lsp import server  # imported by now (or failing here, as it would have alone)
 
         return server.serve(io.BufferedReader(Replay(bytes(front.reader.consumed), front.reader.fd)),
                             cast(BinaryIO, Catchup(out, front)), front.config_of_folder, front.setups)
