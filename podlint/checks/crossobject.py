@@ -156,17 +156,18 @@ _ENV_REFS = (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret"))
 _ENV_FROM_REFS = (("configMapRef", "ConfigMap"), ("secretRef", "Secret"))
 
 
-def _required(ref: Any) -> TypeGuard[dict[str, Any]]:
-    """Whether a reference (a mapping with a name) must resolve: given, and not optional."""
-    return isinstance(ref, dict) and bool(ref) and ref.get("optional") is not True
+def pod_references(pod: PodSpecView, optional: bool = False) -> Iterator[tuple[str, Any, FieldPath]]:
+    """(kind, name, path) of every ConfigMap, Secret, PVC and ServiceAccount a pod needs (optional ones too
+    if asked: the editor's go-to-definition follows them)."""
 
+    def wanted(ref: Any) -> TypeGuard[dict[str, Any]]:
+        """A reference (a mapping with a name) that must resolve: given, and not optional."""
+        return isinstance(ref, dict) and bool(ref) and (optional or ref.get("optional") is not True)
 
-def _references(pod: PodSpecView) -> Iterator[tuple[str, Any, FieldPath]]:
-    """(kind, name, path) of every ConfigMap, Secret, PVC and ServiceAccount a pod needs (optional ones left out)."""
     for index, volume in items(pod.data.get("volumes")):
         for source, kind, key in _VOLUME_REFS:
             ref = volume.get(source)
-            if _required(ref):
+            if wanted(ref):
                 yield kind, ref.get(key), pod.child("volumes", index, source, key)
         projected = volume.get("projected")
         if not isinstance(projected, dict):
@@ -174,7 +175,7 @@ def _references(pod: PodSpecView) -> Iterator[tuple[str, Any, FieldPath]]:
         for number, projection in items(projected.get("sources")):
             for source, kind in _PROJECTED_REFS:
                 ref = projection.get(source)
-                if _required(ref):
+                if wanted(ref):
                     yield kind, ref.get("name"), pod.child("volumes", index, "projected", "sources", number, source,
                                                            "name")
     for container in pod.containers():
@@ -184,12 +185,12 @@ def _references(pod: PodSpecView) -> Iterator[tuple[str, Any, FieldPath]]:
                 continue  # (most variables: a plain value)
             for source, kind in _ENV_REFS:
                 ref = value_from.get(source)
-                if _required(ref):
+                if wanted(ref):
                     yield kind, ref.get("name"), container.child("env", index, "valueFrom", source, "name")
         for index, source_ref in items(container.data.get("envFrom")):
             for source, kind in _ENV_FROM_REFS:
                 ref = source_ref.get(source)
-                if _required(ref):
+                if wanted(ref):
                     yield kind, ref.get("name"), container.child("envFrom", index, source, "name")
     for index, secret in items(pod.data.get("imagePullSecrets")):
         yield "Secret", secret.get("name"), pod.child("imagePullSecrets", index, "name")
@@ -224,7 +225,7 @@ def reference_not_found(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8
         pod = PodSpecView.of(workload)
         if pod is None:
             continue
-        for kind, name, path in _references(pod):
+        for kind, name, path in pod_references(pod):
             if not isinstance(name, str) or not name or unrendered(name) or (kind, name) in IMPLICIT_OBJECTS:
                 continue
             if kind in judged and not inventory.defines(kind, namespace, name):

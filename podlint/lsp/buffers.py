@@ -44,6 +44,15 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
+def units(text: str, encoding: str) -> int:
+    """The length of `text` in the code units of an LSP position encoding (`utf-8`, `utf-16`, `utf-32`)."""
+    if encoding == "utf-16":
+        return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+    if encoding == "utf-8":
+        return len(text.encode("utf-8", "surrogatepass"))
+    return len(text)
+
+
 def file_name(path: Path, setup: Setup) -> str:
     """The name `podlint lint` prints when run from the configuration's folder (overrides and excludes match it)."""
     if setup.root is not None:

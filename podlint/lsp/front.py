@@ -37,7 +37,7 @@ from podlint import __version__, watchdog
 from podlint.app.config import ConfigError, find_config, settle
 from podlint.engine import Linter
 from podlint.findings import Finding, Severity
-from podlint.lsp.buffers import CONFIG_FILES, SOURCE, Setup, file_name, is_manifest, split_lines
+from podlint.lsp.buffers import CONFIG_FILES, SOURCE, Setup, file_name, is_manifest, split_lines, units
 from podlint.lsp.renders import Renders
 from podlint.reading.parse import MAX_FILE_BYTES
 from podlint.rules.catalogue import Rule
@@ -74,6 +74,8 @@ def capabilities(client: dict[str, Any]) -> dict[str, Any]:
             "textDocumentSync": sync,
             "completionProvider": {"triggerCharacters": [":"]},
             "hoverProvider": True,
+            "definitionProvider": True,
+            "documentSymbolProvider": True,
             "codeActionProvider": {"codeActionKinds": ["quickfix"]},
             "executeCommandProvider": {"commands": []},
             "workspace": {"workspaceFolders": {"supported": True, "changeNotifications": True},
@@ -105,14 +107,6 @@ def plausible_initialize(params: Any) -> bool:
             and isinstance(synchronization, dict)
             and all(isinstance(synchronization.get(name, False), bool) for name in ("willSave", "willSaveWaitUntil"))
             and "processId" in params and "rootUri" in params)
-
-
-def units(text: str, encoding: str) -> int:
-    if encoding == "utf-16":
-        return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
-    if encoding == "utf-8":
-        return len(text.encode("utf-8", "surrogatepass"))
-    return len(text)
 
 
 def client_position(lines: list[str], line: int, character: int, encoding: str) -> dict[str, int]:

@@ -34,6 +34,7 @@ from podlint import __version__, watchdog
 from podlint.app.config import ConfigError, find_config, settle
 from podlint.engine import Linter
 from podlint.findings import Edit, Finding, Severity, Span, suppress
+from podlint.lsp import navigation
 from podlint.lsp.actions import repair_actions
 from podlint.lsp.assist import TRIGGERS, Assist
 from podlint.lsp.buffers import CONFIG_FILES, SOURCE, Setup, file_name, is_manifest, split_lines
@@ -506,6 +507,7 @@ def create_server() -> PodlintServer:
             log.exception("completion in %s failed", params.text_document.uri[:200])
             return None
 
+    navigation.register(server)  # outline and go-to-definition
     return server
 
 

@@ -280,6 +280,10 @@ class Document(Record):
             return _span_of(key, self.line_offset)
         return _head_span(node, self.line_offset)
 
+    def extent(self, path: FieldPath) -> Span:
+        """The whole of what stands at `path` (a collection: all its lines), as deep as the text has it."""
+        return _span_of(self._walk(path)[1], self.line_offset)
+
     def scalar_text(self, path: FieldPath) -> str | None:
         """The scalar at `path` as written (`yes`, `1.10`), or None if it is not a scalar there."""
         node = self.root
