@@ -234,6 +234,49 @@ async def test_a_latest_image_gets_quick_fixes_that_edit_the_document(client: Cl
     assert [d.code for d in published.diagnostics] == []
 
 
+CONTAINERS = """apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  initContainers:
+    - name: web
+      image: envoyproxy/envoy:v1.31.2
+      readinessProbe:
+        tcpSocket: {port: 15001}
+      resources: {limits: {cpu: 100m, memory: 64Mi}}
+  containers:
+    - name: web
+      image: busybox:1.36
+      command: [sh, "echo starting; exec httpd -f"]
+      resources: {limits: {cpu: 100m, memory: 64Mi}}
+"""
+
+
+@lsp
+async def test_container_findings_get_quick_fixes_that_edit_the_document(client: Client) -> None:
+    uri, published = await open_document(client, "containers.yaml", CONTAINERS)
+    by_rule = {d.code: d for d in published.diagnostics}
+    assert set(by_rule) == {"duplicate-container-name", "init-container-probe", "shell-without-c"}
+    fixes = {}
+    for rule, title in (("duplicate-container-name", "Rename this container to web-init"),
+                        ("init-container-probe", "Make web a native sidecar (restartPolicy: Always; Kubernetes 1.29+)"),
+                        ("shell-without-c", "insert -c after sh")):
+        action = (await actions_for(client, uri, by_rule[rule]))[title]
+        assert action.edit is not None and action.edit.changes is not None
+        fixes[rule] = apply_text_edits(CONTAINERS, action.edit.changes[uri])
+    assert fixes["duplicate-container-name"] == CONTAINERS.replace("- name: web\n      image: envoy",
+                                                                   "- name: web-init\n      image: envoy")
+    assert fixes["init-container-probe"] == CONTAINERS.replace(
+        "v1.31.2\n", "v1.31.2\n      restartPolicy: Always\n")
+    assert fixes["shell-without-c"] == CONTAINERS.replace("[sh, ", "[sh, -c, ")
+    version = 1
+    for rule, fixed in fixes.items():  # each fix removes its finding and adds none
+        version += 1
+        replace_all(client, uri, version, fixed)
+        published = await client.diagnostics_for(uri)
+        assert {d.code for d in published.diagnostics} == set(by_rule) - {rule}
+
+
 # The pieces, without a server ---------------------------------------------------------------------
 
 

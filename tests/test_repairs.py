@@ -93,3 +93,55 @@ def test_parse_path() -> None:
     assert parse_path("spec.template.spec.initContainers[2].image") == (
         "spec", "template", "spec", "initContainers", 2, "image")
     assert parse_path("items[1].spec") == ("items", 1, "spec")
+
+
+SIDECAR = """apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  initContainers:
+{init}
+  containers:
+    - {name: app, image: "nginx:1.27.3", resources: {limits: {cpu: 1, memory: 1Gi}}}
+"""
+
+
+@pytest.mark.parametrize(("init", "expected"), [
+    ("    - name: proxy\n      image: envoy:1\n      livenessProbe: {tcpSocket: {port: 1}}\n"
+     "      resources: {limits: {cpu: 1, memory: 1Gi}}",
+     "      image: envoy:1\n      restartPolicy: Always\n      livenessProbe:"),
+    ("    - {name: proxy, image: 'envoy:1', startupProbe: {tcpSocket: {port: 1}}, resources: {limits: {cpu: 1, "
+     "memory: 1Gi}}}", "image: 'envoy:1', restartPolicy: Always, startupProbe"),
+    ("    - name: proxy\n      image: envoy:1\n      restartPolicy: Never\n      lifecycle: {preStop: {sleep: "
+     "{seconds: 1}}}\n      resources: {limits: {cpu: 1, memory: 1Gi}}", "      restartPolicy: Always\n"),
+])
+def test_an_init_container_with_probes_becomes_a_native_sidecar(init: str, expected: str) -> None:
+    text = SIDECAR.replace("{init}", init)
+    fixed = repaired(text, "init-container-probe")
+    assert expected in fixed
+    assert [f.rule for f in lint(fixed)] == []
+
+
+DUPLICATES = """apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  initContainers:
+    - {name: app, image: "busybox:1.36", command: ["true"], resources: {limits: {cpu: 1, memory: 1Gi}}}
+  containers:
+    - {name: app-init, image: "nginx:1.27.3", resources: {limits: {cpu: 1, memory: 1Gi}}}
+    - {name: app, image: "nginx:1.27.3", resources: {limits: {cpu: 1, memory: 1Gi}}}
+"""
+
+
+def test_a_duplicate_container_gets_a_name_no_other_container_has() -> None:
+    # containers come first in the API server's order: the init container is the duplicate; app-init is taken
+    fixed = repaired(DUPLICATES, "duplicate-container-name")
+    assert fixed == DUPLICATES.replace("{name: app, image: \"busybox", "{name: app-2, image: \"busybox")
+    assert [f.rule for f in lint(fixed)] == []
+    text = DUPLICATES.replace("name: app-init", "name: other")
+    assert "{name: app-init, image: \"busybox" in repaired(text, "duplicate-container-name")
+    text = text.replace("{name: app, image: \"busybox", "{name: setup, image: \"busybox").replace(
+        "name: other", "name: app")  # two app containers: the second gets `-2`
+    fixed = repaired(text, "duplicate-container-name")
+    assert "- {name: app, image" in fixed and "- {name: app-2, image" in fixed

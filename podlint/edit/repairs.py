@@ -127,4 +127,48 @@ def pin_image(obj: K8sObject, path: FieldPath, options: Mapping[str, Any], text:
     return out
 
 
-REPAIRS: dict[str, Repair] = {"missing-resource-limits": add_limits, "image-latest-tag": pin_image}
+def make_sidecar(obj: K8sObject, path: FieldPath, options: Mapping[str, Any], text: str) -> list[Fix]:
+    """An init container with probes or hooks as a native sidecar: `restartPolicy: Always` (it then runs beside
+    the app for the pod's life, which is what probes mean). The other way out, removing the probe, is the
+    finding's own fix."""
+    container_path = path[:-1]
+    container = lookup(obj.data, container_path)
+    if not isinstance(container, dict) or len(container_path) < 2 or container_path[-2] != "initContainers":
+        return []
+    name = container.get("name")
+    description = (f"Make {name if isinstance(name, str) and name else 'the init container'} a native sidecar "
+                   "(restartPolicy: Always; Kubernetes 1.29+)")
+    if "restartPolicy" in container:
+        fix = edits.set_value(obj, (*container_path, "restartPolicy"), "Always", description)
+    else:
+        fix = edits.add_key(obj, container_path, "restartPolicy", "Always", description,
+                            after="image" if "image" in container else None)
+    return [fix] if fix is not None else []
+
+
+# Suffixes for a renamed duplicate, by the list it is in: the name says what the container is.
+_RENAME_SUFFIX = {"initContainers": "init", "ephemeralContainers": "debug", "containers": "2"}
+_MAX_NAME = 63  # a container name is a DNS label
+
+
+def rename_duplicate(obj: K8sObject, path: FieldPath, options: Mapping[str, Any], text: str) -> list[Fix]:
+    """A duplicate container's name made unique in its pod (`app-init`, `app-2`...): the first of the name keeps it."""
+    container_path = path[:-1]
+    if len(container_path) < 2 or not isinstance(container_path[-2], str):
+        return []
+    name = lookup(obj.data, path)
+    pod = lookup(obj.data, container_path[:-2])
+    if not isinstance(name, str) or not name or not isinstance(pod, dict):
+        return []
+    taken = {c.get("name") for field in _RENAME_SUFFIX for c in (pod.get(field) or []) if isinstance(c, dict)}
+    suffix = _RENAME_SUFFIX.get(container_path[-2], "2")
+    candidates = [f"{name}-{suffix}"] + [f"{name}-{number}" for number in range(2, 100)]
+    fresh = next((c for c in candidates if c not in taken and len(c) <= _MAX_NAME), None)
+    if fresh is None:
+        return []
+    fix = edits.set_value(obj, path, fresh, f"Rename this container to {fresh}")
+    return [fix] if fix is not None else []
+
+
+REPAIRS: dict[str, Repair] = {"missing-resource-limits": add_limits, "image-latest-tag": pin_image,
+                              "init-container-probe": make_sidecar, "duplicate-container-name": rename_duplicate}
