@@ -13,7 +13,7 @@ PIP_ARGS ?= $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 EXTRAS ?= test,helm,kustomize
 STAMP := $(VENV)/.installed-$(shell echo $(EXTRAS) | cat - pyproject.toml $(CONSTRAINTS) 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit bench bench-hostile schemas clean lock test-latest test-oldest
+.PHONY: demo test lint typecheck unit bench bench-hostile schemas clean lock test-latest test-oldest vsix
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit("podlint needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -58,6 +58,12 @@ lock:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+# The VS Code extension, packaged: editors/vscode/podlint-VERSION.vsix (install it with
+# `code --install-extension`). Needs Node 20+ and the npm registry (the locked dependencies and
+# @vscode/vsce); not part of `make test`, which runs the headless activation test only.
+vsix:
+	cd editors/vscode && npm ci --no-audit --no-fund && npm test && npx vsce package --skip-license
 
 # Every hostile case of issue 23 (quantities, regexes, CEL cost, $ref, FIFOs, links): time and peak memory.
 bench-hostile: $(STAMP)
