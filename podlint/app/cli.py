@@ -44,9 +44,9 @@ def _usage_error(message: str) -> typer.Exit:
 
 # Options shared by `lint` and `fix`, declared once.
 FormatsOption = Annotated[list[str] | None, typer.Option(
-    "--format", "-f", metavar="FORMAT[=FILE]",
+    "--format", "-f", "--output-format", metavar="FORMAT[=FILE]",
     help="text, json, sarif, github or gitlab; repeat it for several reports, "
-         "each but one written to its own FILE (default: text).")]
+         "each but one written to its own FILE (default: text). --output-format is the same option (ruff's name).")]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")]
 FailOnOption = Annotated[str | None, typer.Option(help="Exit 1 when a finding reaches this severity: error, "
                                                   "warning (the default), info or never.")]
@@ -62,11 +62,24 @@ SchemaDirOption = Annotated[list[Path] | None, typer.Option(
     "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
     "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")]
 DebugOption = Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")]
+_SELECTORS = "rule ids, categories, tags (security, reliability, cwe-250) or prefixes (invalid-*); comma-separated"
+SelectOption = Annotated[list[str] | None, typer.Option(
+    "--select", help=f"Run only these rules: {_SELECTORS}, repeatable; replaces the profile's and the "
+    "configuration's choice. With --fix: fix only these.")]
+ExtendSelectOption = Annotated[list[str] | None, typer.Option(
+    "--extend-select", help=f"Run these rules too: {_SELECTORS}, repeatable.")]
+IgnoreOption = Annotated[list[str] | None, typer.Option(
+    "--ignore", help=f"Do not run these rules: {_SELECTORS}, repeatable.")]
+ExcludeOption = Annotated[list[str] | None, typer.Option(
+    "--exclude", metavar="GLOB", help="Skip the files matching this glob (repeatable; added to the configuration's "
+    "exclude).")]
+PathsArgument = Annotated[list[str] | None, typer.Argument(
+    help="Files, folders (recursive; .gitignore respected) or - for standard input; default: the current folder.")]
 
 
 @app.command()
 def lint(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or - for standard input.")],
+    paths: PathsArgument = None,
     output_formats: FormatsOption = None,
     output: OutputOption = None,
     fail_on: FailOnOption = None,
@@ -87,8 +100,23 @@ def lint(
                                       "then report what remains.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="With --fix: print the fixes as a unified diff, "
                                        "change nothing.")] = False,
-    select: Annotated[str | None, typer.Option("--select", help="With --fix: only these fixable rules "
-                                               "(comma-separated ids).")] = None,
+    select: SelectOption = None,
+    extend_select: ExtendSelectOption = None,
+    ignore: IgnoreOption = None,
+    exclude: ExcludeOption = None,
+    statistics: Annotated[bool, typer.Option("--statistics", help="Count the findings per rule (most frequent "
+                                             "first, [*]: fixable) instead of listing them.")] = False,
+    show_source: Annotated[bool | None, typer.Option(
+        "--show-source/--no-show-source", help="Print the offending line under each finding, with a caret under "
+        "the span (default: the configuration's show-source).")] = None,
+    color: Annotated[str | None, typer.Option(
+        "--color", help="Colour the text report: auto (the default: on a terminal, or with FORCE_COLOR; never "
+        "with NO_COLOR), always or never.")] = None,
+    sarif_category: Annotated[str | None, typer.Option(
+        "--sarif-category", help="The code scanning category, written as the SARIF run's automationDetails.id "
+        "(default: the configuration's sarif-category).")] = None,
+    watch: Annotated[bool, typer.Option("--watch", help="Lint again whenever an input or the configuration "
+                                        "changes (polls every second; Ctrl-C stops).")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes; 0: one per core for a large "
                                       "input, a single one for a small input.")] = 0,
     values: Annotated[list[Path] | None, typer.Option(
@@ -106,10 +134,12 @@ def lint(
     """Lint manifests and report findings at file:line:column."""
     # Usually started through entry.py's fast path, which reads these same options without
     # importing typer; tests/test_entry.py keeps the two in step.
-    request = LintRequest(paths=paths, output_formats=output_formats, output=output, fail_on=fail_on, quiet=quiet,
-                          kubernetes_version=kubernetes_version, profile=profile, config=config, baseline=baseline,
-                          write_baseline=write_baseline, schema_dir=schema_dir, policy=policy,
-                          max_file_size=max_file_size, debug=debug, fix=fix, diff=diff, select=select, jobs=jobs,
+    request = LintRequest(paths=paths or [], output_formats=output_formats, output=output, fail_on=fail_on,
+                          quiet=quiet, kubernetes_version=kubernetes_version, profile=profile, config=config,
+                          baseline=baseline, write_baseline=write_baseline, schema_dir=schema_dir, policy=policy,
+                          max_file_size=max_file_size, debug=debug, fix=fix, diff=diff, select=select,
+                          extend_select=extend_select, ignore=ignore, exclude=exclude, statistics=statistics,
+                          show_source=show_source, color=color, sarif_category=sarif_category, watch=watch, jobs=jobs,
                           values=values, set=set_values, release_name=release_name, namespace=namespace,
                           render=render)
     try:
@@ -139,10 +169,12 @@ def config_show(
 
 @app.command("fix")
 def fix_command(
-    paths: Annotated[list[str], typer.Argument(help="Files or folders (recursive) to fix in place.")],
+    paths: Annotated[list[str] | None, typer.Argument(
+        help="Files or folders (recursive) to fix in place; default: the current folder.")] = None,
     diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a unified diff; change nothing.")] = False,
-    select: Annotated[str | None, typer.Option("--select", help="Only these fixable rules (comma-separated ids; "
-                                               "default: every fixable rule).")] = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    exclude: ExcludeOption = None,
     output_formats: FormatsOption = None,
     output: OutputOption = None,
     fail_on: FailOnOption = None,
@@ -156,7 +188,8 @@ def fix_command(
 ) -> None:
     """Apply the safe fixes (rules marked fixable), rewrite the files, then report what remains."""
     lint(paths, output_formats, output, fail_on, quiet, kubernetes_version, profile, config, baseline,
-         write_baseline=None, schema_dir=schema_dir, debug=debug, fix=True, diff=diff, select=select)
+         write_baseline=None, schema_dir=schema_dir, debug=debug, fix=True, diff=diff, select=select,
+         ignore=ignore, exclude=exclude)
 
 
 _CONFIG_OPTION = typer.Option("--config", "-c", help="Configuration file whose custom rules to include.")
