@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from podlint import __version__
-from podlint.app.command import LintRequest, UsageError, report_usage_error, run_lint
+from podlint.app.command import LintRequest, UsageError, choice_error, report_usage_error, run_lint
 
 if TYPE_CHECKING:
     from podlint.rules.catalogue import Rule
@@ -164,7 +164,9 @@ def config_show(
         settings = settle(config)
     except ConfigError as exc:
         raise _usage_error(str(exc)) from None
-    typer.echo(dump(settings.config), nl=False)
+    from podlint.report.escape import safe_lines
+
+    typer.echo(safe_lines(dump(settings.config)), nl=False)
 
 
 @app.command("fix")
@@ -215,13 +217,17 @@ def _run_catalogue(config: Path | None, policy: list[Path] | None) -> dict[str, 
 def rules_command(
     config: Annotated[Path | None, _CONFIG_OPTION] = None,
     policy: Annotated[list[Path] | None, _POLICY_OPTION] = None,
+    output_format: Annotated[str, typer.Option(
+        "--format", "-f", "--output-format", help="text (a table) or json (one object per rule).")] = "text",
 ) -> None:
     """List the rule catalogue (with the configuration's custom rules and admission policies)."""
+    from podlint.app.rules_listing import rules_json, rules_table
+
     catalogue = _run_catalogue(config, policy)
-    width = max(len(rule_id) for rule_id in catalogue)
-    for rule in catalogue.values():
-        fix = " (fixable)" if rule.fixable else ""
-        typer.echo(f"{rule.id:<{width}}  {rule.severity.label:<7}  {rule.profile:<7}  {rule.summary}{fix}")
+    mode = output_format.strip().lower()
+    if mode not in ("text", "json"):
+        raise _usage_error(str(choice_error("--format", output_format, ("text", "json"))))
+    typer.echo(rules_json(catalogue) if mode == "json" else rules_table(catalogue), nl=False)
 
 
 @app.command()
@@ -233,14 +239,18 @@ def explain(
     """Explain a rule: what it finds, why it matters, how to fix it, with examples."""
     import difflib
 
+    from podlint.report.escape import safe_lines
+
     catalogue = _run_catalogue(config, policy)
     rule = catalogue.get(rule_id)
     if rule is None:
         close = difflib.get_close_matches(rule_id, list(catalogue), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise _usage_error(f"no rule {rule_id!r}{hint}; `podlint rules` lists them")
+    security = (f", security severity {rule.security_severity:.1f}" if rule.security_severity is not None else "")
     parts = [
-        f"{rule.id} ({rule.severity.label}, profile {rule.profile}{', fixable' if rule.fixable else ''})",
+        f"{rule.id} ({rule.severity.label}, profile {rule.profile}{', fixable' if rule.fixable else ''}{security})",
+        *([f"Category {rule.category}; tags: {', '.join(rule.tags)}"] if rule.tags else [f"Category {rule.category}"]),
         "",
         rule.summary,
         "",
@@ -261,7 +271,7 @@ def explain(
             parts.append(f"  {name}: {spec.get('description', '')} (default: {spec.get('default')!r})")
     if rule.references:
         parts += ["", "References:", *(f"  {ref}" for ref in rule.references)]
-    typer.echo("\n".join(parts))
+    typer.echo(safe_lines("\n".join(parts)))  # a custom rule's or a policy's texts come from a configuration
 
 
 @app.command()

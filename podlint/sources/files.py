@@ -4,6 +4,7 @@ No read takes more than the size limit plus one byte, so even `/dev/zero` ends. 
 walk reads only regular files (a FIFO or a device found there could block or never end; given
 by name they are read, as `podlint lint <(helm template .)` needs), follows links but refuses
 one back into a folder it is inside (a loop), and skips a folder already walked by another link.
+Inside a git repository it skips what `.gitignore` files ignore (sources/gitignore.py).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from podlint.reading.parse import MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    from podlint.sources.gitignore import Ignores
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -60,15 +64,17 @@ Identity = tuple[int, int]  # (device, inode): a folder whatever the path that r
 
 
 def _walk(root: Path) -> Iterator[Source | SourceError]:
-    """A directory's manifests, depth first in name order; hidden entries skipped.
+    """A directory's manifests, depth first in name order; hidden entries and what .gitignore ignores skipped.
 
     The stack is explicit: a hostile tree may nest deeper than Python's recursion limit.
     """
-    walked: set[Identity] = set()
-    # Each level: the entries still to visit, and the folders it is inside (to catch loops).
-    stack: list[tuple[Iterator[os.DirEntry[str]], dict[Identity, Path]]] = []
+    from podlint.sources.gitignore import Ignores  # only for a walk
 
-    def enter(folder: Path, ancestors: dict[Identity, Path]) -> SourceError | None:
+    walked: set[Identity] = set()
+    # Each level: the entries still to visit, the folders it is inside (to catch loops), its ignore rules.
+    stack: list[tuple[Iterator[os.DirEntry[str]], dict[Identity, Path], Ignores | None]] = []
+
+    def enter(folder: Path, ancestors: dict[Identity, Path], ignores: Ignores | None) -> SourceError | None:
         try:
             info = folder.stat()
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -80,14 +86,15 @@ def _walk(root: Path) -> Iterator[Source | SourceError]:
                                f"symbolic link loop (back to {display_name(ancestors[identity])}): not followed")
         if identity not in walked:  # else the same folder through another link: its files are linted once
             walked.add(identity)
-            stack.append((iter(entries), {**ancestors, identity: folder}))
+            inner = ignores.entering(folder) if ignores is not None else None
+            stack.append((iter(entries), {**ancestors, identity: folder}, inner))
         return None
 
-    problem = enter(root, {})
+    problem = enter(root, {}, Ignores.around(root))
     if problem is not None:
         yield problem
     while stack:
-        entries, ancestors = stack[-1]
+        entries, ancestors, ignores = stack[-1]
         entry = next(entries, None)
         if entry is None:
             stack.pop()
@@ -101,8 +108,10 @@ def _walk(root: Path) -> Iterator[Source | SourceError]:
         except OSError as exc:
             yield SourceError(display_name(path), _cannot(exc))
             continue
+        if ignores is not None and (is_dir or entry.name.endswith(MANIFEST_SUFFIXES)) and ignores.ignored(path, is_dir):
+            continue
         if is_dir:
-            problem = enter(path, ancestors)
+            problem = enter(path, ancestors, ignores)
             if problem is not None:
                 yield problem
         elif is_file and entry.name.endswith(MANIFEST_SUFFIXES):
