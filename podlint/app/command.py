@@ -231,9 +231,9 @@ def _check_fixable(fixing: FixingLinter, request: LintRequest) -> None:
         return
     if not any(fixing.catalogue[rule_id].fixable for rule_id in selected):
         names = sorted(selected)
-        what = f"{names[0]} has" if len(names) == 1 else "none of the selected rules has"
+        what = f"{names[0]} has no safe fix" if len(names) == 1 else "none of the selected rules has a safe fix"
         fixable = ", ".join(sorted(rule.id for rule in fixing.catalogue.values() if rule.fixable))
-        raise UsageError(f"--select: {what} no safe fix (fixable rules: {fixable})")
+        raise UsageError(f"--select: {what} (fixable rules: {fixable})")
 
 
 # Reports that are JSON: always written as UTF-8.
