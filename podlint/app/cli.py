@@ -75,6 +75,8 @@ ExcludeOption = Annotated[list[str] | None, typer.Option(
     "exclude).")]
 PathsArgument = Annotated[list[str] | None, typer.Argument(
     help="Files, folders (recursive; .gitignore respected) or - for standard input; default: the current folder.")]
+FollowLinksOption = Annotated[bool, typer.Option("--follow-links", help="Follow symbolic links that leave the "
+                                                 "scanned folder (by default reported and not read).")]
 
 
 @app.command()
@@ -119,6 +121,7 @@ def lint(
                                         "changes (polls every second; Ctrl-C stops).")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes; 0: one per core for a large "
                                       "input, a single one for a small input.")] = 0,
+    follow_links: FollowLinksOption = False,
     values: Annotated[list[Path] | None, typer.Option(
         "--values", help="A Helm values file for the charts (repeatable; later files win).")] = None,
     set_values: Annotated[list[str] | None, typer.Option(
@@ -141,7 +144,7 @@ def lint(
                           extend_select=extend_select, ignore=ignore, exclude=exclude, statistics=statistics,
                           show_source=show_source, color=color, sarif_category=sarif_category, watch=watch, jobs=jobs,
                           values=values, set=set_values, release_name=release_name, namespace=namespace,
-                          render=render)
+                          follow_links=follow_links, render=render)
     try:
         exit_code = run_lint(request)
     except UsageError as error:
@@ -187,11 +190,12 @@ def fix_command(
     baseline: BaselineOption = None,
     schema_dir: SchemaDirOption = None,
     debug: DebugOption = False,
+    follow_links: FollowLinksOption = False,
 ) -> None:
     """Apply the safe fixes (rules marked fixable), rewrite the files, then report what remains."""
     lint(paths, output_formats, output, fail_on, quiet, kubernetes_version, profile, config, baseline,
          write_baseline=None, schema_dir=schema_dir, debug=debug, fix=True, diff=diff, select=select,
-         ignore=ignore, exclude=exclude)
+         ignore=ignore, exclude=exclude, follow_links=follow_links)
 
 
 _CONFIG_OPTION = typer.Option("--config", "-c", help="Configuration file whose custom rules to include.")
