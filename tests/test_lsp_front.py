@@ -35,6 +35,8 @@ spec:
   containers:
     - {name: "é😋", image: nginx, resources: {limits: {cpu: 100m, memory: 64Mi}}}
 """
+# A message that quotes a bidi control: diagnostics show it escaped.
+QUOTING = BAD.replace("name: web\nspec", 'name: web\n  labels: {app: "we\\u202eb"}\nspec', 1)
 CLIENTS = Path(pytest_lsp.__file__ or "").parent / "clients"  # the capabilities of real editors
 TIMEOUT = 15.0
 Message = dict[str, Any]
@@ -151,13 +153,14 @@ def editor(capabilities: Message) -> Script:
     an edit, a closed document."""
 
     def run(wire: Wire, root: Path) -> None:
-        bad, good, notes, config, wide = ((root / name).as_uri() for name in (
-            "bad.yaml", "good.yaml", "notes.yaml", ".podlint.yaml", "wide.yaml"))
+        bad, good, notes, config, wide, quoting = ((root / name).as_uri() for name in (
+            "bad.yaml", "good.yaml", "notes.yaml", ".podlint.yaml", "wide.yaml", "quoting.yaml"))
         wire.send(initialize(capabilities, root))
         wire.wait_for(answered(1))
         wire.send(notification("initialized", {}), did_open(bad, BAD), did_open(good, GOOD),
-                  did_open(notes, "just: notes\n"), did_open(config, "rules: {}\n"), did_open(wide, WIDE))
-        wire.wait_for(lambda received: all(published(uri)(received) for uri in (bad, good, notes, wide)))
+                  did_open(notes, "just: notes\n"), did_open(config, "rules: {}\n"), did_open(wide, WIDE),
+                  did_open(quoting, QUOTING))
+        wire.wait_for(lambda received: all(published(uri)(received) for uri in (bad, good, notes, wide, quoting)))
         wire.send(request(2, "textDocument/hover", {"textDocument": {"uri": bad},
                                                     "position": {"line": 7, "character": 14}}))
         wire.wait_for(answered(2))

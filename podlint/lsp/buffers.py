@@ -10,7 +10,9 @@ from pathlib import Path
 
 from podlint.app.config import CONFIG_NAMES
 from podlint.engine import Linter
+from podlint.findings import Finding
 from podlint.patterns import lazy
+from podlint.report.escape import visible
 from podlint.sources.files import MANIFEST_SUFFIXES
 
 SOURCE = "podlint"
@@ -42,6 +44,11 @@ def is_manifest(language_id: str | None, path: str, text: str) -> bool:
 
 def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
+
+
+def diagnostic_message(finding: Finding) -> str:
+    """A finding's message as a diagnostic shows it: it may quote any value of the manifest, so escaped."""
+    return visible(finding.message)
 
 
 def units(text: str, encoding: str) -> int:

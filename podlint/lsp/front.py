@@ -37,7 +37,16 @@ from podlint import __version__, watchdog
 from podlint.app.config import ConfigError, find_config, settle
 from podlint.engine import Linter
 from podlint.findings import Finding, Severity
-from podlint.lsp.buffers import CONFIG_FILES, SOURCE, Setup, file_name, is_manifest, split_lines, units
+from podlint.lsp.buffers import (
+    CONFIG_FILES,
+    SOURCE,
+    Setup,
+    diagnostic_message,
+    file_name,
+    is_manifest,
+    split_lines,
+    units,
+)
 from podlint.lsp.renders import Renders
 from podlint.reading.parse import MAX_FILE_BYTES
 from podlint.rules.catalogue import Rule
@@ -308,7 +317,7 @@ class Front:
         diagnostic: dict[str, Any] = {
             "range": {"start": client_position(lines, span.line - 1, span.column - 1, self.encoding),
                       "end": client_position(lines, span.end_line - 1, span.end_column - 1, self.encoding)},
-            "message": finding.message,
+            "message": diagnostic_message(finding),
             "severity": _SEVERITIES[finding.severity],
             "code": finding.rule,
             "source": SOURCE,

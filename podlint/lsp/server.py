@@ -37,7 +37,7 @@ from podlint.findings import Edit, Finding, Severity, Span, suppress
 from podlint.lsp import navigation
 from podlint.lsp.actions import repair_actions
 from podlint.lsp.assist import TRIGGERS, Assist
-from podlint.lsp.buffers import CONFIG_FILES, SOURCE, Setup, file_name, is_manifest, split_lines
+from podlint.lsp.buffers import CONFIG_FILES, SOURCE, Setup, diagnostic_message, file_name, is_manifest, split_lines
 from podlint.lsp.renders import Renders, Root
 from podlint.patterns import lazy
 from podlint.reading.parse import MAX_FILE_BYTES, parse_text
@@ -272,6 +272,7 @@ class PodlintServer(LanguageServer):
     file_name = staticmethod(file_name)
 
     def entry(self, finding: Finding, lines: list[str], rule: Rule | None) -> Entry:
+        # front.Front.diagnostic writes the same in JSON before pygls is loaded: change both (test_lsp_front)
         span = finding.span
         start = ServerTextPosition(span.line - 1, span.column - 1)
         end = ServerTextPosition(span.end_line - 1, span.end_column - 1)
@@ -279,7 +280,7 @@ class PodlintServer(LanguageServer):
         diagnostic = types.Diagnostic(
             range=types.Range(codec.position_to_client_units(lines, start),
                               codec.position_to_client_units(lines, end)),
-            message=visible(finding.message),  # it may quote any value of the manifest: escaped
+            message=diagnostic_message(finding),
             severity=_SEVERITIES[finding.severity],
             code=finding.rule,
             code_description=types.CodeDescription(rule.help_uri) if rule is not None else None,
