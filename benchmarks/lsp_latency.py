@@ -87,20 +87,22 @@ async def measure(text: str, changes: int) -> list[float]:
 
 
 def deployment_of_lines(count: int) -> str:
-    """A Deployment of about `count` lines: containers of 16 lines each (the last one the cursor's)."""
+    """A Deployment of about `count` lines: containers of 16 lines each (the last one the cursor's), each on a port
+    of its own (on one port, 61 containers make 1,830 duplicate-port warnings, one per pair as the API server
+    gives them: a figure of that rule's output, not of a change on a big file)."""
     head = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n"
             "    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
             "    spec:\n      containers:\n")
     container = ("        - name: c{index}\n          image: nginx:1.27.3\n          imagePullPolicy: IfNotPresent\n"
-                 "          ports:\n            - containerPort: 8080\n          readinessProbe:\n"
-                 "            httpGet: {{path: /, port: 8080}}\n          resources:\n            requests:\n"
+                 "          ports:\n            - containerPort: {port}\n          readinessProbe:\n"
+                 "            httpGet: {{path: /, port: {port}}}\n          resources:\n            requests:\n"
                  "              cpu: 100m\n              memory: 64Mi\n            limits:\n"
                  "              cpu: 500m\n              memory: 128Mi\n          env:\n"
                  "            - {{name: A, value: b}}\n")
     body = [head]
     index = 0
     while len("".join(body).splitlines()) + 16 <= count:
-        body.append(container.format(index=index))
+        body.append(container.format(index=index, port=8080 + index))
         index += 1
     text = "".join(body)
     return text + "# padding\n" * (count - len(text.splitlines()))

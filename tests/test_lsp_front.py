@@ -22,7 +22,7 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 
-from podlint.lsp import front
+from podlint.lsp import buffers, front
 from podlint.lsp.server import create_server
 from tests.conftest import ROOT
 from tests.manifests import BAD, GOOD
@@ -386,3 +386,16 @@ def test_catchup_drops_only_what_the_front_sent(tmp_path: Path) -> None:
         catchup.write(frame(message))
     # the front's answer and diagnostics once each; a different publish passes; anything later passes
     assert out.messages() == [publish, other, {"jsonrpc": "2.0", "id": 1, "result": None}]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32", "utf-7"])
+@pytest.mark.parametrize("text", ["", "image: nginx", "é😋x", "\ud800 lone", "日本語\U0010ffff", "\t\x00"])
+def test_positions_count_as_pygls_counts(encoding: str, text: str) -> None:
+    from pygls.workspace.position_codec import PositionCodec
+
+    codec = PositionCodec(encoding)
+    lines = [text, "next"]
+    for column in range(len(text) + 2):
+        expected = codec.position_to_client_units(lines, types.Position(0, column))
+        assert buffers.client_position(lines, 0, column, encoding) == (expected.line, expected.character)
+    assert buffers.client_position(lines, 5, 0, encoding) == (2, 0)  # past the end, as pygls says

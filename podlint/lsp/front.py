@@ -41,11 +41,11 @@ from podlint.lsp.buffers import (
     CONFIG_FILES,
     SOURCE,
     Setup,
+    client_position,
     diagnostic_message,
     file_name,
     is_manifest,
     split_lines,
-    units,
 )
 from podlint.lsp.renders import Renders
 from podlint.reading.parse import MAX_FILE_BYTES
@@ -116,14 +116,6 @@ def plausible_initialize(params: Any) -> bool:
             and isinstance(synchronization, dict)
             and all(isinstance(synchronization.get(name, False), bool) for name in ("willSave", "willSaveWaitUntil"))
             and "processId" in params and "rootUri" in params)
-
-
-def client_position(lines: list[str], line: int, character: int, encoding: str) -> dict[str, int]:
-    """pygls' PositionCodec.position_to_client_units, on plain numbers."""
-    try:
-        return {"line": line, "character": units(lines[line][:character], encoding)}
-    except IndexError:
-        return {"line": len(lines), "character": 0}
 
 
 class HandOver(Exception):
@@ -311,12 +303,16 @@ class Front:
             self.setups[config] = setup
         return setup
 
+    def position(self, lines: list[str], line: int, character: int) -> dict[str, int]:
+        line, character = client_position(lines, line, character, self.encoding)
+        return {"line": line, "character": character}
+
     def diagnostic(self, finding: Finding, lines: list[str], rule: Rule | None) -> dict[str, Any]:
         """As PodlintServer.entry, in JSON."""
         span = finding.span
         diagnostic: dict[str, Any] = {
-            "range": {"start": client_position(lines, span.line - 1, span.column - 1, self.encoding),
-                      "end": client_position(lines, span.end_line - 1, span.end_column - 1, self.encoding)},
+            "range": {"start": self.position(lines, span.line - 1, span.column - 1),
+                      "end": self.position(lines, span.end_line - 1, span.end_column - 1)},
             "message": diagnostic_message(finding),
             "severity": _SEVERITIES[finding.severity],
             "code": finding.rule,

@@ -37,7 +37,16 @@ from podlint.findings import Edit, Finding, Severity, Span, suppress
 from podlint.lsp import navigation
 from podlint.lsp.actions import repair_actions
 from podlint.lsp.assist import TRIGGERS, Assist
-from podlint.lsp.buffers import CONFIG_FILES, SOURCE, Setup, diagnostic_message, file_name, is_manifest, split_lines
+from podlint.lsp.buffers import (
+    CONFIG_FILES,
+    SOURCE,
+    Setup,
+    client_position,
+    diagnostic_message,
+    file_name,
+    is_manifest,
+    split_lines,
+)
 from podlint.lsp.renders import Renders, Root
 from podlint.patterns import lazy
 from podlint.reading.parse import MAX_FILE_BYTES, parse_text
@@ -276,10 +285,10 @@ class PodlintServer(LanguageServer):
         span = finding.span
         start = ServerTextPosition(span.line - 1, span.column - 1)
         end = ServerTextPosition(span.end_line - 1, span.end_column - 1)
-        codec = self.workspace.position_codec
+        encoding = self.workspace.position_codec.encoding or "utf-16"  # (a str enum; pygls' codec counts in Python)
         diagnostic = types.Diagnostic(
-            range=types.Range(codec.position_to_client_units(lines, start),
-                              codec.position_to_client_units(lines, end)),
+            range=types.Range(types.Position(*client_position(lines, start.line, start.character, encoding)),
+                              types.Position(*client_position(lines, end.line, end.character, encoding))),
             message=diagnostic_message(finding),
             severity=_SEVERITIES[finding.severity],
             code=finding.rule,
