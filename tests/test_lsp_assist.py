@@ -277,6 +277,19 @@ async def test_container_findings_get_quick_fixes_that_edit_the_document(client:
         assert {d.code for d in published.diagnostics} == set(by_rule) - {rule}
 
 
+@lsp
+async def test_a_selector_mismatch_gets_a_quick_fix_on_the_template(client: Client) -> None:
+    text = DEPLOYMENT.replace("          imagePullPolicy: \n          \n", "          resources: {limits: {cpu: 1, "
+                              "memory: 1Gi}}\n").replace("labels: {app: web}", "labels: {app: frontend}")
+    uri, published = await open_document(client, "mismatch.yaml", text)
+    [diagnostic] = [d for d in published.diagnostics if d.code == "selector-mismatch"]
+    title = "Set the template's label app to web (the selector's; Services that select the old value lose these pods)"
+    action = (await actions_for(client, uri, diagnostic))[title]
+    assert action.edit is not None and action.edit.changes is not None
+    fixed = apply_text_edits(text, action.edit.changes[uri])
+    assert fixed == text.replace("labels: {app: frontend}", "labels: {app: web}")
+
+
 # The pieces, without a server ---------------------------------------------------------------------
 
 

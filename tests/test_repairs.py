@@ -145,3 +145,44 @@ def test_a_duplicate_container_gets_a_name_no_other_container_has() -> None:
         "name: other", "name: app")  # two app containers: the second gets `-2`
     fixed = repaired(text, "duplicate-container-name")
     assert "- {name: app, image" in fixed and "- {name: app-2, image" in fixed
+
+
+WORKLOAD = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector:
+    matchLabels: {app: web, tier: front}
+  template:
+{template}
+    spec:
+      containers:
+        - {name: web, image: "nginx:1.27.3", resources: {limits: {cpu: 1, memory: 1Gi}}}
+"""
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ("    metadata:\n      labels:\n        app: web", "      labels:\n        app: web\n        tier: front\n"),
+    ("    metadata:\n      labels: {app: web, tier: back}", "      labels: {app: web, tier: front}\n"),
+    ("    metadata:\n      annotations: {a: b}", "      annotations: {a: b}\n      labels:\n        app: web\n"
+                                                  "        tier: front\n"),
+    ("    metadata: {}", "    metadata: {labels: {app: web, tier: front}}\n"),
+    (None, "1Gi}}}\n    metadata:\n      labels:\n        app: web\n        tier: front\n"),  # no metadata
+])
+def test_the_template_gets_the_selectors_labels(template: str | None, expected: str) -> None:
+    text = WORKLOAD.replace("{template}\n" if template is None else "{template}", template or "")
+    fixed = repaired(text, "selector-mismatch")
+    assert expected in fixed
+    assert [f.rule for f in lint(fixed)] == []
+    assert "matchLabels: {app: web, tier: front}" in fixed  # never the selector
+
+
+def test_a_selector_that_no_single_change_satisfies_gets_no_repair() -> None:
+    text = WORKLOAD.replace("{template}", "    metadata:\n      labels: {app: api}")  # one wrong, one missing
+    [finding] = [f for f in lint(text) if f.rule == "selector-mismatch"]
+    assert repairs(text, "pod.yaml", finding, {}) == []
+    text = WORKLOAD.replace("matchLabels: {app: web, tier: front}",
+                            "matchLabels: {app: web}\n    matchExpressions: [{key: tier, operator: Exists}]").replace(
+        "{template}", "    metadata:\n      labels: {role: x}")
+    [finding] = [f for f in lint(text) if f.rule == "selector-mismatch"]
+    assert repairs(text, "pod.yaml", finding, {}) == []

@@ -170,5 +170,54 @@ def rename_duplicate(obj: K8sObject, path: FieldPath, options: Mapping[str, Any]
     return [fix] if fix is not None else []
 
 
+_TEMPLATE = ("spec", "template")
+
+
+def match_selector(obj: K8sObject, path: FieldPath, options: Mapping[str, Any], text: str) -> list[Fix]:
+    """The template's labels completed, or one of them corrected, so that the selector selects them. Never the
+    selector: it is immutable once applied (and the pods running under it are selected by it)."""
+    selector = obj.get(("spec", "selector"))
+    if not isinstance(selector, dict):
+        return []
+    selector = {"matchLabels": selector} if obj.kind == "ReplicationController" else selector
+    wanted = selector.get("matchLabels")
+    if not isinstance(wanted, dict) or not wanted or not all(isinstance(k, str) for k in wanted) \
+            or selector.get("matchExpressions"):
+        return []  # (expressions: what they want is no one value to write)
+    wanted = {key: str(value) for key, value in wanted.items()}
+    metadata = obj.get((*_TEMPLATE, "metadata"))
+    labels = metadata.get("labels") if isinstance(metadata, dict) else None
+    if labels is not None and not isinstance(labels, dict):
+        return []
+    present = {str(key): value for key, value in (labels or {}).items()}
+    missing = {key: value for key, value in wanted.items() if key not in present}
+    wrong = {key: value for key, value in wanted.items() if key in present and str(present[key]) != value}
+    if isinstance(labels, dict):
+        if missing and not wrong:
+            fix = edits.add_entries(obj, (*_TEMPLATE, "metadata", "labels"), missing,
+                                    f"Add {_pairs(missing)} to the template's labels (the selector's)")
+        elif len(wrong) == 1 and not missing:
+            [(key, value)] = wrong.items()
+            fix = edits.set_value(obj, (*_TEMPLATE, "metadata", "labels", key), value,
+                                  f"Set the template's label {key} to {value} (the selector's; Services that "
+                                  "select the old value lose these pods)")
+        else:
+            return []  # one change at a time, each verified
+    elif isinstance(metadata, dict):
+        fix = edits.add_entries(obj, (*_TEMPLATE, "metadata"), {"labels": wanted},
+                                f"Add labels {_pairs(wanted)} to the template (the selector's)")
+    elif isinstance(obj.get(_TEMPLATE), dict) and metadata is None:
+        fix = edits.add_entries(obj, _TEMPLATE, {"metadata": {"labels": wanted}},
+                                f"Add labels {_pairs(wanted)} to the template (the selector's)")
+    else:
+        return []
+    return [fix] if fix is not None else []
+
+
+def _pairs(labels: Mapping[str, str]) -> str:
+    return ", ".join(f"{key}: {value}" for key, value in labels.items())
+
+
 REPAIRS: dict[str, Repair] = {"missing-resource-limits": add_limits, "image-latest-tag": pin_image,
-                              "init-container-probe": make_sidecar, "duplicate-container-name": rename_duplicate}
+                              "init-container-probe": make_sidecar, "duplicate-container-name": rename_duplicate,
+                              "selector-mismatch": match_selector}
