@@ -1,0 +1,81 @@
+"""Operational hygiene (the `strict` profile): rollouts, clean-up of finished jobs, disruption
+budgets, node ports, image pulls and local storage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from podlint.checks import Context, Problem, object_check, pod_check
+from podlint.checks.fields import as_dict, unrendered
+from podlint.model.objects import K8sObject
+from podlint.model.podspec import PodSpecView, Role, parse_image
+
+
+@object_check("recreate-strategy", kinds={"Deployment"})
+def recreate_strategy(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
+    if obj.kind == "Deployment" and as_dict(obj.get(("spec", "strategy"))).get("type") == "Recreate":
+        yield Problem(("spec", "strategy", "type"), "strategy Recreate stops every old pod before starting new "
+                      "ones: each rollout is an outage; use RollingUpdate (the default) unless two versions "
+                      "must never run at once", anchor="value")
+
+
+@object_check("cronjob-missing-deadline", kinds={"CronJob"})
+def cronjob_missing_deadline(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
+    if obj.kind == "CronJob" and obj.get(("spec", "startingDeadlineSeconds")) is None:
+        yield Problem(("spec",), "no startingDeadlineSeconds: a run missed while the controller was down is started "
+                      "at any delay, and after 100 missed runs the CronJob stops scheduling altogether")
+
+
+@object_check("job-missing-ttl", kinds={"Job"})
+def job_missing_ttl(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
+    if obj.kind != "Job" or obj.metadata.get("ownerReferences") or obj.get(("spec",)) is None:
+        return  # a CronJob's Jobs are cleaned up by its history limits
+    if obj.get(("spec", "ttlSecondsAfterFinished")) is None:
+        yield Problem(("spec",), "no ttlSecondsAfterFinished: the finished Job and its pods stay in the cluster "
+                      "until someone deletes them")
+
+
+@object_check("pdb-missing-eviction-policy", kinds={"PodDisruptionBudget"})
+def pdb_missing_eviction_policy(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
+    if obj.kind != "PodDisruptionBudget" or not isinstance(obj.get(("spec",)), dict):
+        return
+    if obj.get(("spec", "unhealthyPodEvictionPolicy")) is None:
+        yield Problem(("spec",), "no unhealthyPodEvictionPolicy: with the default IfHealthyBudget, pods that never "
+                      "became ready count against the budget and can block node drains; set AlwaysAllow")
+
+
+@object_check("node-port-service", kinds={"Service"})
+def node_port_service(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
+    if obj.kind == "Service" and obj.get(("spec", "type")) == "NodePort":
+        yield Problem(("spec", "type"), "type NodePort opens the Service's ports on every node of the cluster, "
+                      "outside any Ingress or load balancer; use ClusterIP behind an Ingress, or LoadBalancer",
+                      anchor="value")
+
+
+@pod_check("pull-policy-not-always")
+def pull_policy_not_always(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
+    for container in pod.containers():
+        image = container.image
+        if container.role is Role.EPHEMERAL or image is None or unrendered(image) or parse_image(image.strip()).digest:
+            continue  # a digest never changes: IfNotPresent is right for it
+        policy = container.effective_pull_policy
+        if policy in ("Always", "Never") or unrendered(policy):
+            continue  # Never is image-pull-policy-never's
+        where = container.child("imagePullPolicy") if "imagePullPolicy" in container.data else container.child("image")
+        yield Problem(where, f"{container.label}: image {image!r} has a tag that can move, and imagePullPolicy "
+                      f"is {policy}: a node that has an older image under that tag keeps running it; set "
+                      "imagePullPolicy: Always or pin a digest", anchor="value")
+
+
+@pod_check("missing-ephemeral-storage")
+def missing_ephemeral_storage(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
+    for container in pod.containers():
+        if container.role is Role.EPHEMERAL:
+            continue
+        resources = container.resources
+        if "ephemeral-storage" in as_dict(resources.get("limits")):
+            continue  # (a missing request defaults to the limit)
+        what = "limit" if "ephemeral-storage" in as_dict(resources.get("requests")) else "request or limit"
+        yield Problem(container.path, f"{container.label} has no ephemeral-storage {what}: logs, emptyDir "
+                      "volumes and writes to its filesystem can fill the node's disk, and the kubelet then evicts "
+                      "pods to reclaim it")
