@@ -86,7 +86,7 @@ def invalid_sysctl(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
 def unsafe_sysctl(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
     safe = {name for name, since in SAFE_SYSCTLS if ctx.kubernetes_version >= since}
     for index, name in _sysctls(pod):
-        if name and name.replace("/", ".") not in safe:
+        if name and _SYSCTL_NAME_RE.match(name) and name.replace("/", ".") not in safe:  # (malformed: invalid-sysctl)
             yield Problem(pod.child("securityContext", "sysctls", index, "name"),
                           f"sysctl {name!r} is not in the kubelet's safe set: the pod is rejected with "
                           "SysctlForbidden on every node that does not allow it with --allowed-unsafe-sysctls",
