@@ -28,6 +28,10 @@ def _strings(value: Any) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []  # (a malformed field is the schema's to report)
+
+
 def _rules(obj: K8sObject) -> Iterator[tuple[int, dict[str, Any]]]:
     if obj.kind in ROLES and _is_rbac(obj):
         yield from items(obj.get(("rules",)))
@@ -42,8 +46,7 @@ def _core_group(rule: dict[str, Any]) -> bool:
 def rbac_wildcard(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     for index, rule in _rules(obj):
         for field in ("verbs", "resources"):
-            values = rule.get(field)
-            for number, value in enumerate(values if isinstance(values, list) else []):
+            for number, value in enumerate(_listed(rule.get(field))):
                 if value == "*":
                     yield Problem(("rules", index, field, number), f"{obj.kind} {obj.name!r} grants every "
                                   f"{field[:-1]} ('*'), including those added in later Kubernetes releases and by "
@@ -55,7 +58,7 @@ def rbac_pod_exec(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     for index, rule in _rules(obj):
         if not _core_group(rule) or not EXEC_VERBS & set(_strings(rule.get("verbs"))):
             continue
-        for number, resource in enumerate(rule.get("resources") or []):
+        for number, resource in enumerate(_listed(rule.get("resources"))):
             if resource in EXEC_RESOURCES:
                 yield Problem(("rules", index, "resources", number), f"{obj.kind} {obj.name!r} grants {resource}: "
                               "whoever holds it runs commands in the pods' containers, with their service "
@@ -68,7 +71,7 @@ def rbac_secrets_read(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
         verbs = sorted(READ_VERBS & set(_strings(rule.get("verbs"))))
         if not _core_group(rule) or not verbs or rule.get("resourceNames"):
             continue  # (named secrets only: a narrow grant)
-        for number, resource in enumerate(rule.get("resources") or []):
+        for number, resource in enumerate(_listed(rule.get("resources"))):
             if resource == "secrets":
                 yield Problem(("rules", index, "resources", number), f"{obj.kind} {obj.name!r} may "
                               f"{'/'.join(verbs)} every Secret of its scope: tokens and credentials of other "
