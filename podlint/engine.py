@@ -335,8 +335,11 @@ class Linter:
                 continue
             finally:
                 WATCHDOG.armed = False
+            patch_skipped = rule_id in self.patch_skipped
             for obj, problem in problems:
                 rules = self.ruleset.for_file(obj.file)
+                if patch_skipped and is_patch_file(obj.file):
+                    continue  # (a patch leaves out what its base has, as in plan)
                 if rule_id in rules.enabled and not _ignored_by_annotation(obj, rule_id):
                     findings.append(self.finding(inventory.attach(obj), problem, rule_id, rules))
         return findings, crashed
