@@ -6,14 +6,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, object_check, pod_check
-from podlint.checks.fields import as_dict, unrendered
+from podlint.checks.fields import as_dict, items, unrendered
 from podlint.model.objects import K8sObject
 from podlint.model.podspec import PodSpecView, Role, parse_image
 
 
+def _needs_recreate(obj: K8sObject) -> bool:
+    """Whether two pods of the Deployment may be unable to run at once: a PersistentVolumeClaim (mostly
+    ReadWriteOnce: the new pod waits for the old one's volume) or a whole device such as a GPU or TPU
+    (an extended resource: the surge pod waits for a second one)."""
+    pod = PodSpecView.of(obj)
+    if pod is None:
+        return False
+    if any("persistentVolumeClaim" in volume for _, volume in items(pod.data.get("volumes"))):
+        return True
+    return any("/" in str(name) for container in pod.containers()
+               for amounts in (as_dict(container.resources.get("limits")), as_dict(container.resources.get("requests")))
+               for name in amounts)
+
+
 @object_check("recreate-strategy", kinds={"Deployment"})
 def recreate_strategy(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
-    if obj.kind == "Deployment" and as_dict(obj.get(("spec", "strategy"))).get("type") == "Recreate":
+    if (obj.kind == "Deployment" and as_dict(obj.get(("spec", "strategy"))).get("type") == "Recreate"
+            and not _needs_recreate(obj)):
         yield Problem(("spec", "strategy", "type"), "strategy Recreate stops every old pod before starting new "
                       "ones: each rollout is an outage; use RollingUpdate (the default) unless two versions "
                       "must never run at once", anchor="value")
