@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podlint.checks import Context, Problem, object_check, pod_check
+from podlint.checks import Context, Problem, object_check, pod_check, run_check
 from podlint.checks.fields import as_dict, items, unrendered
+from podlint.checks.references import ingress_backends
+from podlint.model.inventory import Inventory, folder, same_namespace
 from podlint.model.objects import K8sObject
 from podlint.model.podspec import PodSpecView, Role, parse_image
 
@@ -59,12 +61,29 @@ def pdb_missing_eviction_policy(obj: K8sObject, ctx: Context) -> Iterator[Proble
                       "became ready count against the budget and can block node drains; set AlwaysAllow")
 
 
-@object_check("node-port-service", kinds={"Service"})
-def node_port_service(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
-    if obj.kind == "Service" and obj.get(("spec", "type")) == "NodePort":
-        yield Problem(("spec", "type"), "type NodePort opens the Service's ports on every node of the cluster, "
-                      "outside any Ingress or load balancer; use ClusterIP behind an Ingress, or LoadBalancer",
-                      anchor="value")
+def _ingress_backends(inventory: Inventory) -> dict[tuple[str, str], list[str]]:
+    """(folder, name) of every Service an Ingress of the inputs routes to -> the Ingresses' namespaces."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for ingress in inventory.of_kind("Ingress"):
+        for name, _, _, _ in ingress_backends(ingress):
+            if isinstance(name, str):
+                found.setdefault((folder(ingress), name), []).append(ingress.namespace)
+    return found
+
+
+@run_check("node-port-service")
+def node_port_service(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
+    backends: dict[tuple[str, str], list[str]] | None = None
+    for service in inventory.of_kind("Service"):
+        if service.get(("spec", "type")) != "NodePort":
+            continue
+        if backends is None:
+            backends = _ingress_backends(inventory)
+        if any(same_namespace(ns, service.namespace) for ns in backends.get((folder(service), service.name), ())):
+            continue  # its Ingress controller may need the node port (GKE's does, without container-native LB)
+        yield service, Problem(("spec", "type"), "type NodePort opens the Service's ports on every node of the "
+                               "cluster, outside any Ingress or load balancer; use ClusterIP behind an Ingress, or "
+                               "LoadBalancer", anchor="value")
 
 
 @pod_check("pull-policy-not-always")

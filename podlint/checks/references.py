@@ -67,7 +67,7 @@ def env_key_not_found(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sO
                                         "(CreateContainerConfigError) until the key exists", anchor="value")
 
 
-def _backends(ingress: K8sObject) -> Iterator[tuple[Any, Any, FieldPath, FieldPath]]:
+def ingress_backends(ingress: K8sObject) -> Iterator[tuple[Any, Any, FieldPath, FieldPath]]:
     """(service name, port, path of the name, path of the port) of every Service backend of an Ingress."""
     spec = as_dict(ingress.get(("spec",)))
     candidates: list[tuple[dict[str, Any], FieldPath]] = []
@@ -105,7 +105,7 @@ def ingress_backend_not_found(inventory: Inventory, ctx: Context) -> Iterator[tu
     for ingress in inventory.of_kind("Ingress"):
         if not inventory.folder_has(ingress, SERVICE) or inventory.operator_managed(ingress):
             continue
-        for name, port, name_path, port_path in _backends(ingress):
+        for name, port, name_path, port_path in ingress_backends(ingress):
             if not isinstance(name, str) or not name or unrendered(name):
                 continue
             services = list(inventory.near_named(ingress, SERVICE, name))
