@@ -68,7 +68,8 @@ def rbac_pod_exec(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
 @object_check("rbac-secrets-read", kinds=ROLES)
 def rbac_secrets_read(obj: K8sObject, ctx: Context) -> Iterator[Problem]:
     for index, rule in _rules(obj):
-        verbs = sorted(READ_VERBS & set(_strings(rule.get("verbs"))))
+        granted = READ_VERBS & set(_strings(rule.get("verbs")))
+        verbs = ["do anything with"] if "*" in granted else sorted(granted)
         if not _core_group(rule) or not verbs or rule.get("resourceNames"):
             continue  # (named secrets only: a narrow grant)
         for number, resource in enumerate(_listed(rule.get("resources"))):

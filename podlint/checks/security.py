@@ -171,6 +171,8 @@ def low_user_id(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
 
 @pod_check("host-port")
 def host_port(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
+    if pod.host_network:
+        return  # every port is the node's then (host-namespaces): the API server sets hostPort itself
     for container in _hardened(pod):
         for index, port in items(container.data.get("ports")):
             number = as_int(port.get("hostPort"))
