@@ -29,8 +29,11 @@ SAFE_SYSCTLS: tuple[tuple[str, Version], ...] = (
 _IPC_SYSCTL_PREFIXES = ("kernel.shm", "kernel.msg", "fs.mqueue.")
 HIGH_ID = 10000  # ids below this may collide with users of the node (kube-score's and Checkov's bound)
 # Names of variables that usually hold a credential, and name endings that say it is only a pointer to one.
-_SECRET_NAME = lazy(r"(?i)(passw(or)?d|secret|token|api_?key|private_?key|credential|access_?key|auth_?key)")
-_POINTER_NAME = lazy(r"(?i)(_(file|path|dir|url|uri|name|id|ref|type|header|length|ttl|expiry|endpoint))$")
+# (`MAX_TOTAL_TOKENS`: a count of language-model tokens)
+_SECRET_NAME = lazy(r"(?i)(passw(or)?d|secret|token(?!s)|api_?key|private_?key|credential|access_?key|auth_?key)")
+_POINTER_NAME = lazy(r"(?i)(_(file|path|dir|url|uri|name|id|ref|type|header|length|ttl|expiry|endpoint|version))$")
+# Values no credential takes: a yes or no (`MYSQL_ALLOW_EMPTY_PASSWORD: "1"`, `REQUIRE_TOKEN: "true"`).
+_FLAG_VALUE = lazy(r"(?i)^\s*([01]|true|false|yes|no|on|off|enabled?|disabled?)\s*$")
 
 
 def _hardened(pod: PodSpecView) -> Iterator[ContainerView]:
@@ -190,7 +193,8 @@ def secret_in_env(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
             name, value = variable.get("name"), variable.get("value")
             if not isinstance(name, str) or not isinstance(value, str) or not value.strip() or unrendered(value):
                 continue
-            if not _SECRET_NAME.search(name) or _POINTER_NAME.search(name) or value.startswith(("/", "$(")):
+            if (not _SECRET_NAME.search(name) or _POINTER_NAME.search(name) or value.startswith(("/", "$("))
+                    or _FLAG_VALUE.match(value)):
                 continue
             # (the value itself is never printed: it may be the secret)
             yield Problem(container.child("env", index, "value"),
