@@ -2,12 +2,14 @@
 a second replica, a service account without an API token.
 
 These are opinions about the set of manifests, as kube-score, kube-linter and Polaris hold them:
-each looks for the other object among all the inputs of the run (any folder) that may share the
-workload's namespace, and reports the workload when none is there.
+each looks for the other object among the inputs of the run that may apply to the workload (in
+its namespace; or, where a namespace is left to the deploy, in its folder or a folder above it),
+and reports the workload when none is there.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +17,7 @@ from podlint.checks import Context, Problem, run_check
 from podlint.checks.controllers import selector_matches
 from podlint.checks.crossobject import known_part
 from podlint.checks.fields import as_dict, as_int, unrendered
-from podlint.model.inventory import Inventory, same_namespace
+from podlint.model.inventory import Inventory, folder
 from podlint.model.objects import K8sObject
 from podlint.model.podspec import PodSpecView
 
@@ -35,9 +37,19 @@ def _selects(selector: Any, inventory: Inventory, workload: K8sObject) -> bool:
     return labels is not None and selector_matches(known_part(selector, workload), labels)
 
 
+def _reaches(obj: K8sObject, workload: K8sObject) -> bool:
+    """Whether `obj` (a policy, budget, autoscaler or service account) may apply to the workload: both
+    name one namespace; or, when either leaves it to the deploy, `obj` is in the workload's folder or
+    a folder above it. (A namespace-less default-deny policy of one application in a repository of
+    examples is not every other application's.)"""
+    if obj.namespace and workload.namespace:
+        return obj.namespace == workload.namespace
+    here, there = folder(workload), folder(obj)
+    return here == there or not there or here.startswith(there.rstrip(os.sep) + os.sep)
+
+
 def _selected_by(inventory: Inventory, selectors: list[K8sObject], field: str, workload: K8sObject) -> bool:
-    return any(same_namespace(obj.namespace, workload.namespace) and _selects(obj.get(("spec", field)), inventory,
-                                                                              workload)
+    return any(_reaches(obj, workload) and _selects(obj.get(("spec", field)), inventory, workload)
                for obj in selectors)
 
 
@@ -52,8 +64,7 @@ def _autoscalers(inventory: Inventory) -> dict[tuple[str, str], list[K8sObject]]
 
 
 def _scaled_by(autoscalers: dict[tuple[str, str], list[K8sObject]], workload: K8sObject) -> list[K8sObject]:
-    return [hpa for hpa in autoscalers.get((workload.kind, workload.name), [])
-            if same_namespace(hpa.namespace, workload.namespace)]
+    return [hpa for hpa in autoscalers.get((workload.kind, workload.name), []) if _reaches(hpa, workload)]
 
 
 def _name_path(workload: K8sObject) -> tuple[str, ...]:
@@ -132,7 +143,7 @@ def automount_service_account_token(inventory: Inventory, ctx: Context) -> Itera
         if not isinstance(name, str) or unrendered(name):
             continue
         if setting is None and any(a.data.get("automountServiceAccountToken") is False
-                                   for a in accounts.get(name, []) if same_namespace(a.namespace, workload.namespace)):
+                                   for a in accounts.get(name, []) if _reaches(a, workload)):
             continue  # the service account turns it off
         which = "the namespace's default service account" if name == "default" else f"service account {name!r}"
         where = pod.child("automountServiceAccountToken") if setting is not None else pod.path
