@@ -19,7 +19,7 @@ from podlint.reading.patches import is_patch_file
 from podlint.rules.catalogue import Rule, load_catalogue
 from podlint.rules.ruleset import FileRules, Override, Ruleset, RuleSetting
 from podlint.schemas.crd import is_crd
-from podlint.schemas.validator import SCHEMA_RULES, SchemaValidator
+from podlint.schemas.validator import SCHEMA_RULES, SchemaValidator, Unchecked
 from podlint.schemas.versions import DEFAULT, Version
 from podlint.sources.files import Source, SourceError
 
@@ -50,6 +50,7 @@ class FileResult:
     internal_error: bool = False
     suppressions: list[suppress.Suppression] = field(default_factory=list)
     custom_skipped: int = 0  # custom resources with no schema to check them against
+    rules_skipped: int = 0  # CRD validation rules not evaluated offline (transition rules, unsupported CEL)
     name: str = ""  # the input, as lint_file names it
     # What a file linted in a worker process brings to the run-wide stages of the main process:
     # its part of the inventory, its CRDs (data only) and its custom resources still waiting
@@ -278,7 +279,7 @@ class Linter:
                 self._checked(plan.pod_checks, pod, obj, plan, findings, result)
         if plan.schema:
             flagged = {finding.path for finding in findings}
-            if not self._validate(obj, rules, flagged, findings, result):
+            if not self._validate(obj, rules, flagged, findings, result, final=self._deferred is None):
                 if self._deferred is not None:
                     self._deferred.append(_Deferred(obj, rules, flagged))
                     return self.without_ignored(obj, findings, rules)
@@ -286,26 +287,29 @@ class Linter:
         return self.without_ignored(obj, findings, rules)
 
     def _validate(self, obj: K8sObject, rules: FileRules, flagged: set[str], findings: list[Finding],
-                  result: FileResult) -> bool:
+                  result: FileResult, final: bool = True) -> bool:
         """Schema findings for `obj`, except where a specific rule already reported the same field.
 
-        False when `obj` is a custom resource with no schema known yet.
+        False when `obj` is a custom resource with no schema known yet (`final`: none will be:
+        the bundled catalogue may answer); its notes, if any, are still reported.
         """
         assert self.schema is not None
+        skipped_before = self.schema.rules_skipped
         try:
-            found = self.schema.check(obj)
+            found = self.schema.check(obj, final)
         except Exception as exc:  # like a rule: a validator bug must not cost the run
             result.internal_error = True
             detail = self._detail(exc)
             findings.append(self.finding(obj, Problem((), f"schema validation failed on this object ({detail}); "
                                                       "please report it with the manifest"), "internal-error"))
             return True
+        result.rules_skipped += self.schema.rules_skipped - skipped_before
         if found is None:
             return False
         for rule_id, problem in found:
             if rule_id in rules.enabled and format_path(obj.base + problem.path) not in flagged:
                 findings.append(self.finding(obj, problem, rule_id, rules))
-        return True
+        return not isinstance(found, Unchecked)
 
     def take_deferred(self) -> list[_Deferred]:
         """The custom resources deferred so far, handed over (a worker's, to the main process)."""
@@ -327,10 +331,9 @@ class Linter:
         deferred, self._deferred = self._deferred or [], None
         for item in deferred:
             found: list[Finding] = []
-            if self._validate(item.obj, item.rules, item.flagged, found, result):
-                result.findings.extend(self.without_ignored(item.obj, found, item.rules))
-            else:
+            if not self._validate(item.obj, item.rules, item.flagged, found, result):
                 result.custom_skipped += 1
+            result.findings.extend(self.without_ignored(item.obj, found, item.rules))
         return result
 
     def without_ignored(self, obj: K8sObject, findings: list[Finding], rules: FileRules) -> list[Finding]:

@@ -16,6 +16,7 @@ class Summary:
     documents: int = 0
     objects: int = 0
     custom_skipped: int = 0  # custom resources not schema-checked: no CRD in the run, no --schema-dir file
+    rules_skipped: int = 0  # CRD validation rules not evaluated offline (transition rules, unsupported CEL)
     errors: int = 0
     warnings: int = 0
     infos: int = 0
