@@ -27,6 +27,30 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT.parent / "shared" / "corpus" / "kube-prometheus" / "manifests" / "grafana-deployment.yaml"
 
 
+async def first_diagnostics(text: str, command: list[str] | None = None, env: dict[str, str] | None = None) -> float:
+    """Seconds from `initialize` sent to the first diagnostics of a file opened right after."""
+    client = LanguageClient("podlint-latency", "1")
+    received: asyncio.Queue[types.PublishDiagnosticsParams] = asyncio.Queue()
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def publish(params: types.PublishDiagnosticsParams) -> None:
+        received.put_nowait(params)
+
+    program = command or [sys.executable, "-m", "podlint"]
+    await client.start_io(program[0], *program[1:], "lsp", env=env)
+    sent = time.perf_counter()
+    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
+    client.initialized(types.InitializedParams())
+    uri = (ROOT / "latency.yaml").as_uri()  # never written: the server lints the buffer
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "yaml", 1, text)))
+    await received.get()
+    elapsed = time.perf_counter() - sent
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return elapsed
+
+
 async def measure(text: str, changes: int) -> list[float]:
     client = LanguageClient("podlint-latency", "1")
     received: asyncio.Queue[types.PublishDiagnosticsParams] = asyncio.Queue()
@@ -81,6 +105,8 @@ def main() -> None:
     print(f"didChange sent -> publishDiagnostics received: median {statistics.median(ms):.1f} ms, "
           f"p90 {ms[int(len(ms) * 0.9) - 1]:.1f} ms, max {ms[-1]:.1f} ms")
     print(f"in-process lint of the same text: median {statistics.median(lint) * 1000:.1f} ms")
+    first = [asyncio.run(first_diagnostics(text)) for _ in range(5)]
+    print(f"initialize sent -> first diagnostics of an opened file: median {statistics.median(first) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

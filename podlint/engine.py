@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from podlint.checks import OBJECT_CHECK_KINDS, OBJECT_CHECKS, POD_CHECKS, RUN_CHECKS, Context, Problem
+from podlint.checks import (
+    OBJECT_CHECK_KINDS,
+    OBJECT_CHECKS,
+    POD_CHECKS,
+    RUN_CHECKS,
+    Context,
+    ObjectCheck,
+    PodCheck,
+    Problem,
+)
 from podlint.findings import Finding, Severity, Span, format_path, suppress
 from podlint.model.inventory import _NO_POSITIONS, Inventory
 from podlint.model.objects import K8sObject, objects_of
@@ -16,6 +24,7 @@ from podlint.model.podspec import PodSpecView
 from podlint.policies.base import Policies
 from podlint.reading.parse import MAX_FILE_BYTES, Document, ParseResult, gc_paused, parse_bytes, parse_text
 from podlint.reading.patches import is_patch_file
+from podlint.records import Record
 from podlint.rules.catalogue import Rule, load_catalogue
 from podlint.rules.ruleset import FileRules, Override, Ruleset, RuleSetting
 from podlint.schemas.crd import is_crd
@@ -27,54 +36,99 @@ from podlint.sources.files import Source, SourceError
 FAILED_READING = frozenset({"parse-error", "read-error", "yaml-tag"})
 
 
-@dataclass(slots=True)
-class Options:
-    profile: str = "default"
-    rules: dict[str, RuleSetting] = field(default_factory=dict)
-    overrides: list[Override] = field(default_factory=list)
-    kubernetes_version: Version = DEFAULT
-    max_file_bytes: int = MAX_FILE_BYTES
-    schema_dirs: tuple[Path, ...] = ()  # JSON schemas of custom resources ({kind}_{version}.json)
-    debug: bool = False
-    policies: Policies | None = None  # custom rules and admission policies: more rules for this run
+class Options(Record):
+    profile: str
+    rules: dict[str, RuleSetting]
+    overrides: list[Override]
+    kubernetes_version: Version
+    max_file_bytes: int
+    schema_dirs: tuple[Path, ...]  # JSON schemas of custom resources ({kind}_{version}.json)
+    debug: bool
+    policies: Policies | None  # custom rules and admission policies: more rules for this run
+
+    __slots__ = ("debug", "kubernetes_version", "max_file_bytes", "overrides", "policies", "profile", "rules",
+                 "schema_dirs")
+
+    def __init__(self, profile: str = "default", rules: dict[str, RuleSetting] | None = None,
+                 overrides: list[Override] | None = None, kubernetes_version: Version = DEFAULT,
+                 max_file_bytes: int = MAX_FILE_BYTES, schema_dirs: tuple[Path, ...] = (), debug: bool = False,
+                 policies: Policies | None = None) -> None:
+        self.profile = profile
+        self.rules = {} if rules is None else rules
+        self.overrides = [] if overrides is None else overrides
+        self.kubernetes_version = kubernetes_version
+        self.max_file_bytes = max_file_bytes
+        self.schema_dirs = schema_dirs
+        self.debug = debug
+        self.policies = policies
 
 
-@dataclass(slots=True)
-class FileResult:
+class FileResult(Record):
     """What linting one file yields; picklable, since a worker process may send it (parallel.py)."""
 
-    findings: list[Finding] = field(default_factory=list)
-    documents: int = 0
-    objects: int = 0
-    read_failed: bool = False
-    internal_error: bool = False
-    suppressions: list[suppress.Suppression] = field(default_factory=list)
-    custom_skipped: int = 0  # custom resources with no schema to check them against
-    rules_skipped: int = 0  # CRD validation rules not evaluated offline (transition rules, unsupported CEL)
-    name: str = ""  # the input, as lint_file names it
+    findings: list[Finding]
+    documents: int
+    objects: int
+    read_failed: bool
+    internal_error: bool
+    suppressions: list[suppress.Suppression]
+    custom_skipped: int  # custom resources with no schema to check them against
+    rules_skipped: int  # CRD validation rules not evaluated offline (transition rules, unsupported CEL)
+    name: str  # the input, as lint_file names it
     # What a file linted in a worker process brings to the run-wide stages of the main process:
     # its part of the inventory, its CRDs (data only) and its custom resources still waiting
     # for a CRD (deferred).
-    from_worker: bool = False
-    inventory: Inventory | None = None
-    crds: list[K8sObject] = field(default_factory=list)
-    deferred: list[_Deferred] = field(default_factory=list)
+    from_worker: bool
+    inventory: Inventory | None
+    crds: list[K8sObject]
+    deferred: list[_Deferred]
+
+    __slots__ = ("crds", "custom_skipped", "deferred", "documents", "findings", "from_worker", "internal_error",
+                 "inventory", "name", "objects", "read_failed", "rules_skipped", "suppressions")
+
+    def __init__(self, findings: list[Finding] | None = None, documents: int = 0, objects: int = 0,
+                 read_failed: bool = False, internal_error: bool = False,
+                 suppressions: list[suppress.Suppression] | None = None, custom_skipped: int = 0,
+                 rules_skipped: int = 0, name: str = "", from_worker: bool = False, inventory: Inventory | None = None,
+                 crds: list[K8sObject] | None = None, deferred: list[_Deferred] | None = None) -> None:
+        self.findings = [] if findings is None else findings
+        self.documents = documents
+        self.objects = objects
+        self.read_failed = read_failed
+        self.internal_error = internal_error
+        self.suppressions = [] if suppressions is None else suppressions
+        self.custom_skipped = custom_skipped
+        self.rules_skipped = rules_skipped
+        self.name = name
+        self.from_worker = from_worker
+        self.inventory = inventory
+        self.crds = [] if crds is None else crds
+        self.deferred = [] if deferred is None else deferred
 
 
-@dataclass(slots=True, eq=False)  # compared by identity: one generated method fewer at import
-class _Plan:
+class _Plan(Record):
     """What runs on each object of a file: decided once per rule set, not for every object."""
 
     rules: FileRules
     context: Context
-    object_checks: list[tuple[str, Callable[[K8sObject, Context], Iterable[Problem]]]]
-    pod_checks: list[tuple[str, Callable[[PodSpecView, Context], Iterable[Problem]]]]
+    object_checks: list[tuple[str, ObjectCheck]]
+    pod_checks: list[tuple[str, PodCheck]]
     schema: bool  # whether schema rules run here
     # kind -> the object checks that judge it (most kinds: not the Job and CronJob checks), on first use
-    by_kind: dict[str, list[tuple[str, Callable[[K8sObject, Context], Iterable[Problem]]]]] = field(
-        default_factory=dict)
+    by_kind: dict[str, list[tuple[str, ObjectCheck]]]
 
-    def object_checks_for(self, kind: str) -> list[tuple[str, Callable[[K8sObject, Context], Iterable[Problem]]]]:
+    __slots__ = ("by_kind", "context", "object_checks", "pod_checks", "rules", "schema")
+
+    def __init__(self, rules: FileRules, context: Context, object_checks: list[tuple[str, ObjectCheck]],
+                 pod_checks: list[tuple[str, PodCheck]], schema: bool) -> None:
+        self.rules = rules
+        self.context = context
+        self.object_checks = object_checks
+        self.pod_checks = pod_checks
+        self.schema = schema
+        self.by_kind = {}
+
+    def object_checks_for(self, kind: str) -> list[tuple[str, ObjectCheck]]:
         checks = self.by_kind.get(kind)
         if checks is None:
             checks = self.by_kind[kind] = [(rule_id, check) for rule_id, check in self.object_checks
@@ -82,13 +136,19 @@ class _Plan:
         return checks
 
 
-@dataclass(slots=True, eq=False)  # compared by identity
-class _Deferred:
+class _Deferred(Record):
     """A custom resource kept until the end of the run, when every CRD of the run is known."""
 
     obj: K8sObject
     rules: FileRules
     flagged: set[str]  # paths other rules already reported
+
+    __slots__ = ("flagged", "obj", "rules")
+
+    def __init__(self, obj: K8sObject, rules: FileRules, flagged: set[str]) -> None:
+        self.obj = obj
+        self.rules = rules
+        self.flagged = flagged
 
 
 class Linter:
@@ -131,7 +191,7 @@ class Linter:
         for note in self.options.policies.notes if self.options.policies is not None else []:
             rules = self.ruleset.for_file(note.file)
             if note.rule in rules.enabled:
-                notes.append(replace(note, severity=rules.severity(note.rule)))
+                notes.append(note.copy(severity=rules.severity(note.rule)))
         return notes
 
     def lint_bytes(self, raw: bytes, file: str, inventory: Inventory | None = None) -> FileResult:

@@ -34,7 +34,7 @@ def test_generator_is_seeded_and_realistic(tmp_path: Path) -> None:
 
 def test_bench_runs_and_prints_every_figure() -> None:
     result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--sizes", "20", "--repeat", "1",
-                             "--single-repeat", "1", "--no-corpus", "--no-check"],
+                             "--single-repeat", "1", "--no-corpus", "--no-check", "--no-lsp"],
                             capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -46,6 +46,11 @@ def test_bench_runs_and_prints_every_figure() -> None:
         # ratio = wall / floor, up to the rounding of the printed floor (3 decimals)
         assert abs(float(ratio) * float(floor) - float(wall)) <= 0.0005 * float(ratio) + 0.001
         assert float(cpu) > 0 and float(cpu_ratio) > 0 and float(floor_cpu) >= 0
-    assert re.search(r"^single file \(.*\): \d+ ms start to exit", out, re.M), out
+    single = (r"^single file \(.*installed wheel\), median start to exit: text \d+ ms, SARIF \d+ ms .*"
+              r"`python -c pass` \d+ ms, `python -c \"import yaml\"` \d+ ms: [\d.]+x import yaml$")
+    assert re.search(single, out, re.M), out
     assert re.search(r"^its imports \(-X importtime\): \d+ ms; heaviest: podlint", out, re.M), out
     assert re.search(r"^(PASS|MISS)  single-file run", out, re.M), out
+    # Charts and overlays: render time apart from lint time (or why they were not timed).
+    assert (re.search(r"^tests/render/web +\S.* +[\d.]+ +[\d.]+ +\d+$", out, re.M)
+            or "charts and overlays: no renderer installed" in out), out

@@ -58,7 +58,7 @@ def test_json_shape(tmp_path: Path) -> None:
                                  "custom_resources_skipped": 0, "custom_resource_rules_skipped": 0}
     finding = report["findings"][0]
     assert set(finding) == {"rule", "severity", "message", "file", "line", "column", "end_line", "end_column",
-                            "kind", "name", "namespace", "path", "fixable"}
+                            "kind", "name", "namespace", "path", "fixable", "related", "approximate"}
     assert finding["path"] == "spec.containers[0].image"
     assert (finding["kind"], finding["name"], finding["severity"]) == ("Pod", "web", "warning")
     assert (finding["end_line"], finding["end_column"]) == (8, 12)

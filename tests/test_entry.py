@@ -30,6 +30,8 @@ COMMON = [
     ["lint", "-j", "0", "--format", "text", "--format", "json", "a.yaml"],
     ["lint", "--format", "xml", "a.yaml"],  # read alike; run_lint rejects the value
     ["lint", "--jobs", "-1", "a.yaml"],
+    ["lint", "chart/", "--values", "a.yaml", "--values", "b.yaml", "--set", "x=1", "--set", "y.z=2"],
+    ["lint", "--release-name", "web", "--namespace", "prod", "--render", "never", "chart/"],
 ]
 # Command lines the fast path leaves to typer: other commands, help, and anything it cannot read.
 FOR_TYPER = [

@@ -383,6 +383,45 @@ async def test_configuration_is_respected_and_reloaded(client: Client) -> None:
     assert list(published.diagnostics) == []  # excluded
 
 
+def _helm_renders() -> bool:
+    from podlint.sources import helm
+
+    helm._renderer.cache_clear()
+    return helm._renderer() is not None
+
+
+@lsp
+@pytest.mark.skipif(not _helm_renders(), reason="no Helm renderer (pip install 'podlint[helm]' or helm on PATH)")
+async def test_a_template_shows_its_charts_findings_at_mapped_lines(client: Client) -> None:
+    """Opening a template renders its chart (after a pause, off the event loop): the template gets the
+    findings that land on it, and the values file (not open) gets its own."""
+    import shutil
+
+    chart = client.root / "web-chart"
+    shutil.copytree(ROOT / "tests" / "render" / "web", chart)
+    template = chart / "templates" / "deployment.yaml"
+    uri = template.as_uri()
+    text = template.read_text(encoding="utf-8")
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "helm", 1, text)))
+    first = await client.diagnostics_for(uri)
+    assert not first.diagnostics  # not linted as plain YAML (no unrendered-template), the render is on its way
+    rendered = await client.diagnostics_for(uri)
+    assert sorted((str(d.code), d.range.start.line + 1, d.range.start.character + 1)
+                  for d in rendered.diagnostics) == [("invalid-image-pull-policy", 40, 28),
+                                                     ("missing-resource-limits", 22, 11),
+                                                     ("missing-resource-limits", 38, 11)]
+    values = await client.diagnostics_for((chart / "values.yaml").as_uri())
+    assert sorted((str(d.code), d.range.start.line + 1) for d in values.diagnostics) == [
+        ("image-latest-tag", 2), ("invalid-quantity", 7)]
+    # Saving without a change renders nothing again (cached by content); a real change renders again.
+    (chart / "values.yaml").write_text((chart / "values.yaml").read_text().replace("1GB", "1Gi"))
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    again = await client.diagnostics_for((chart / "values.yaml").as_uri())
+    assert [str(d.code) for d in again.diagnostics] == ["image-latest-tag"]
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    await client.diagnostics_for(uri)
+
+
 @lsp
 async def test_close_clears_diagnostics(client: Client) -> None:
     uri, published = await open_document(client, "close.yaml", BAD)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,7 +39,14 @@ def test_the_manifest_is_valid_and_declares_both_hooks() -> None:
     assert check.returncode == 0, check.stdout + check.stderr
     hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     assert {key: hooks[key]["entry"] for key in hooks} == {"podlint": "podlint lint", "podlint-fix": "podlint fix"}
-    assert all(hook["types_or"] == ["yaml", "json"] for hook in hooks.values())
+    assert hooks["podlint-fix"]["types_or"] == ["yaml", "json"]
+    # The lint hook also takes Helm helpers and `Kustomization` files, all in one process: a chart or
+    # overlay whose files changed renders once.
+    files = re.compile(hooks["podlint"]["files"])
+    assert all(files.search(name) for name in ("a.yaml", "b.yml", "c.json", "chart/templates/_helpers.tpl",
+                                                "overlay/Kustomization", "Kustomization"))
+    assert not any(files.search(name) for name in ("notes.txt", "README.md", "MyKustomization"))
+    assert hooks["podlint"]["require_serial"] is True
 
 
 @pytest.mark.network
@@ -61,3 +69,18 @@ def test_the_hook_blocks_a_bad_manifest_and_lets_good_files_through(tmp_path: Pa
     assert re.search(r"^podlint\.+Failed$", failed.stdout, re.MULTILINE), failed.stdout
     assert "bad.yaml:8:7: warning image-latest-tag " in failed.stdout
     assert "notes.txt" not in failed.stdout.split("Failed", 1)[1]
+
+
+@pytest.mark.network
+@pytest.mark.skipif(not (shutil.which("kustomize") or shutil.which("kubectl")),
+                    reason="no kustomize or kubectl on PATH for the hook's fresh environment")
+def test_a_changed_patch_lints_its_overlay_at_the_patch_line(tmp_path: Path) -> None:
+    scratch = tmp_path / "scratch"
+    subprocess.run(["git", "init", "-q", str(scratch)], check=True)
+    shutil.copytree(ROOT / "tests" / "render" / "shop", scratch / "shop")
+    subprocess.run(["git", "add", "."], cwd=scratch, check=True)
+    failed = try_repo(scratch, "shop/overlays/prod/limits-patch.yaml")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    # The patch's own line, and the base line the prod overlay renders, each once.
+    assert "shop/overlays/prod/limits-patch.yaml:13:23: error invalid-quantity " in failed.stdout
+    assert failed.stdout.count("shop/base/deployment.yaml:15:38: warning negative-grace-period") == 1

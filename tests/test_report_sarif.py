@@ -329,3 +329,18 @@ def test_the_corpus_gives_valid_sarif() -> None:
     log = sarif_of([str(CORPUS)], CORPUS)
     validate(log)
     assert len(log["runs"][0]["results"]) > 100
+
+
+def test_fingerprints_keep_their_recipe() -> None:
+    """SHA-256 of what the finding is about, whichever module computes it: code scanning matches
+    alerts between runs by these, so a change of recipe would reopen every alert."""
+    import hashlib
+
+    from podlint.report.fingerprints import fingerprints
+
+    finding = Finding("image-latest-tag", Severity.WARNING, "image 'nginx' has no tag", "k8s/web.yaml",
+                      Span.point(3, 4), path="spec.containers[0].image", kind="Pod", name="web", namespace="prod")
+    identity = "\0".join(("image-latest-tag", "k8s/web.yaml", "Pod", "prod", "web", "spec.containers[0].image",
+                          "image 'nginx' has no tag"))
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
+    assert fingerprints([finding, finding], ["k8s/web.yaml", "k8s/web.yaml"]) == [f"{digest}:1", f"{digest}:2"]

@@ -91,6 +91,17 @@ def lint(
                                                "(comma-separated ids).")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes; 0: one per core for a large "
                                       "input, a single one for a small input.")] = 0,
+    values: Annotated[list[Path] | None, typer.Option(
+        "--values", help="A Helm values file for the charts (repeatable; later files win).")] = None,
+    set_values: Annotated[list[str] | None, typer.Option(
+        "--set", help="A Helm value as KEY=VALUE for the charts (repeatable).")] = None,
+    release_name: Annotated[str | None, typer.Option(
+        "--release-name", help="The Helm release name charts are rendered with (default release-name).")] = None,
+    namespace: Annotated[str | None, typer.Option(
+        "--namespace", help="The namespace charts are rendered for (.Release.Namespace; default default).")] = None,
+    render: Annotated[str | None, typer.Option(
+        "--render", help="auto (default): render Helm charts and kustomize overlays and report findings at "
+        "their source lines; never: lint every file as plain YAML.")] = None,
 ) -> None:
     """Lint manifests and report findings at file:line:column."""
     # Usually started through entry.py's fast path, which reads these same options without
@@ -98,7 +109,9 @@ def lint(
     request = LintRequest(paths=paths, output_formats=output_formats, output=output, fail_on=fail_on, quiet=quiet,
                           kubernetes_version=kubernetes_version, profile=profile, config=config, baseline=baseline,
                           write_baseline=write_baseline, schema_dir=schema_dir, policy=policy,
-                          max_file_size=max_file_size, debug=debug, fix=fix, diff=diff, select=select, jobs=jobs)
+                          max_file_size=max_file_size, debug=debug, fix=fix, diff=diff, select=select, jobs=jobs,
+                          values=values, set=set_values, release_name=release_name, namespace=namespace,
+                          render=render)
     try:
         exit_code = run_lint(request)
     except UsageError as error:

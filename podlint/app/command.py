@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections import Counter
+    from collections.abc import Iterable
 
     from podlint.edit.fix import FixRun
+    from podlint.engine import Options
     from podlint.findings.baseline import Key
+    from podlint.sources.files import Source, SourceError
+    from podlint.sources.rendered import RenderOptions
 
 
 class UsageError(Exception):
@@ -29,8 +32,7 @@ def report_usage_error(error: UsageError) -> int:
     return 2
 
 
-@dataclass(frozen=True, slots=True)
-class LintRequest:
+class LintRequest(NamedTuple):
     """The arguments of `podlint lint`, with the command line's defaults."""
 
     paths: list[str]
@@ -51,6 +53,12 @@ class LintRequest:
     diff: bool = False
     select: str | None = None
     jobs: int = 0  # 0: as many workers as cores for a large input, one for a small one
+    # Charts and overlays (sources/detect.py): rendered unless `render` is "never".
+    values: list[Path] | None = None  # --values files for Helm, in order
+    set: list[str] | None = None  # --set K=V for Helm, in order
+    release_name: str | None = None
+    namespace: str | None = None
+    render: str | None = None  # "auto" (the default) or "never"
 
 
 def run_lint(request: LintRequest) -> int:
@@ -73,13 +81,31 @@ def run_lint(request: LintRequest) -> int:
     known = _load_baseline(request.baseline) if request.baseline is not None else None
     if request.max_file_size is not None:
         settings.options.max_file_bytes = _byte_count(request.max_file_size)
-    sources = expand(request.paths, settings.exclude)
+    render = _render_options(request, settings.options)
+    sources: Iterable[Source | SourceError] = expand(request.paths, settings.exclude)
+    if render is not None:
+        from podlint.sources.detect import plan_inputs
+
+        sources = plan_inputs(sources, render, _named_files(request.paths))
     fixed = None
     if request.fix:
         from podlint.edit.fix import FixingLinter, fix_sources
 
         fixing = FixingLinter(settings.options, fixable_rules(request.select), write=not request.diff)
-        fixed = fix_sources(sources, fixing)
+        planned = list(sources)
+        if render is None or not any(getattr(item, "tool", None) for item in planned):
+            fixed = fix_sources(planned, fixing)
+        else:
+            # Plain YAML only is fixed (bases and patches too, never a template), file by file; what remains
+            # is reported from the renders, made again from the fixed files (with --diff: from the files as
+            # they are).
+            from podlint.sources.detect import plain_inputs, plan_inputs
+
+            fixed = fix_sources(plain_inputs(expand(request.paths, settings.exclude)), fixing)
+            if not request.diff:
+                planned = list(plan_inputs(expand(request.paths, settings.exclude), render,
+                                           _named_files(request.paths)))
+            fixed.run = lint_sources(planned, Linter(settings.options), jobs=request.jobs or None)
         _print_fixes(fixed, request.diff, request.quiet)
         run = fixed.run
         catalogue = fixing.catalogue
@@ -131,6 +157,44 @@ def _write_stdout(text: str, output_format: str) -> None:
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
+
+
+def _named_files(paths: list[str]) -> list[str]:
+    return [path for path in paths if path != "-"]
+
+
+def _render_options(request: LintRequest, options: Options) -> RenderOptions | None:
+    """How charts and overlays are rendered; None with `--render never` (today's plain-YAML reading)."""
+    mode = (request.render or "auto").strip().lower()
+    if mode not in ("auto", "never"):
+        raise UsageError(f"--render must be auto or never, not {request.render!r}")
+    helm_options = [name for name, value in (("--values", request.values), ("--set", request.set),
+                                             ("--release-name", request.release_name),
+                                             ("--namespace", request.namespace)) if value]
+    if mode == "never":
+        if helm_options:
+            raise UsageError(f"{', '.join(helm_options)} render charts: they do not go with --render never")
+        return None
+    from podlint.schemas.versions import format_version
+    from podlint.sources.rendered import RenderOptions
+
+    for path in request.values or []:
+        if not path.is_file():
+            raise UsageError(f"--values {path}: no such file")
+    for expression in request.set or []:
+        if "=" not in expression:
+            raise UsageError(f"--set {expression!r}: write KEY=VALUE (several separated by commas)")
+    import re  # (only a run that renders: `re` is not otherwise imported by a one-file run)
+
+    if request.release_name is not None and not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?",
+                                                             request.release_name):
+        raise UsageError(f"--release-name {request.release_name!r}: a Helm release name is at most 53 lower-case "
+                         "letters, digits and dashes")
+    return RenderOptions(values=tuple(str(path) for path in request.values or []), sets=tuple(request.set or []),
+                         release_name=request.release_name or "release-name",
+                         namespace=request.namespace or "default",
+                         kube_version=format_version(options.kubernetes_version),
+                         max_bytes=options.max_file_bytes)
 
 
 def _byte_count(text: str) -> int:

@@ -6,7 +6,6 @@ file, line and key, and near-miss names get a suggestion.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from podlint.engine import Options
 from podlint.findings import FieldPath, Severity
 from podlint.policies import Located, Policies, PolicyError, add_custom_rules, add_policy_files
 from podlint.reading.parse import Document, parse_text
+from podlint.records import Record
 from podlint.rules.catalogue import PROFILES, Rule
 from podlint.rules.ruleset import Override, RuleSetting
 from podlint.schemas.versions import Version, parse_version
@@ -31,18 +31,35 @@ class ConfigError(Exception):
     """A usage error in a configuration file: `FILE:LINE:COLUMN: message`."""
 
 
-@dataclass(slots=True)
-class Config:
-    source: str | None = None
-    kubernetes_version: Version | None = None
-    fail_on: str | None = None
-    exclude: tuple[str, ...] = ()
-    schema_dirs: tuple[Path, ...] = ()  # custom resource schemas, relative to the configuration file
-    profile: str = "default"
-    rules: dict[str, RuleSetting] = field(default_factory=dict)
-    overrides: list[Override] = field(default_factory=list)
-    raw: dict[str, Any] = field(default_factory=dict)
-    policies: Policies = field(default_factory=Policies)  # custom rules and admission policies
+class Config(Record):
+    source: str | None
+    kubernetes_version: Version | None
+    fail_on: str | None
+    exclude: tuple[str, ...]
+    schema_dirs: tuple[Path, ...]  # custom resource schemas, relative to the configuration file
+    profile: str
+    rules: dict[str, RuleSetting]
+    overrides: list[Override]
+    raw: dict[str, Any]
+    policies: Policies  # custom rules and admission policies
+
+    __slots__ = ("exclude", "fail_on", "kubernetes_version", "overrides", "policies", "profile", "raw", "rules",
+                 "schema_dirs", "source")
+
+    def __init__(self, source: str | None = None, kubernetes_version: Version | None = None, fail_on: str | None = None,
+                 exclude: tuple[str, ...] = (), schema_dirs: tuple[Path, ...] = (), profile: str = "default",
+                 rules: dict[str, RuleSetting] | None = None, overrides: list[Override] | None = None,
+                 raw: dict[str, Any] | None = None, policies: Policies | None = None) -> None:
+        self.source = source
+        self.kubernetes_version = kubernetes_version
+        self.fail_on = fail_on
+        self.exclude = exclude
+        self.schema_dirs = schema_dirs
+        self.profile = profile
+        self.rules = {} if rules is None else rules
+        self.overrides = [] if overrides is None else overrides
+        self.raw = {} if raw is None else raw
+        self.policies = Policies() if policies is None else policies
 
 
 def find_config(start: Path) -> Path | None:
@@ -289,14 +306,21 @@ def dump(config: Config) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 
-@dataclass(slots=True)
-class Settings:
+class Settings(Record):
     """Everything a run needs from the configuration and the command line (flags win)."""
 
     config: Config
     options: Options
     fail_on: Severity | None
     exclude: tuple[str, ...]
+
+    __slots__ = ("config", "exclude", "fail_on", "options")
+
+    def __init__(self, config: Config, options: Options, fail_on: Severity | None, exclude: tuple[str, ...]) -> None:
+        self.config = config
+        self.options = options
+        self.fail_on = fail_on
+        self.exclude = exclude
 
 
 def settle(config_file: Path | None = None, *, fail_on: str | None = None, kubernetes_version: str | None = None,

@@ -59,6 +59,11 @@ def _lint_parser() -> argparse.ArgumentParser:
     parser.add_argument("--diff", action="store_true")
     parser.add_argument("--select")
     parser.add_argument("-j", "--jobs", type=int)
+    parser.add_argument("--values", action="append", type=Path)
+    parser.add_argument("--set", action="append")
+    parser.add_argument("--release-name", dest="release_name")
+    parser.add_argument("--namespace")
+    parser.add_argument("--render")
     return parser
 
 

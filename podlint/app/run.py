@@ -4,24 +4,32 @@ comment suppressions, the summary and the order."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 
 from podlint.app.parallel import choose_jobs, lint_files
 from podlint.engine import FileResult, Linter, lint_file
 from podlint.findings import Finding, Severity, suppress
 from podlint.model.inventory import Inventory
 from podlint.reading.parse import gc_paused
+from podlint.records import Record
 from podlint.report import Summary
 from podlint.sources.files import Source, SourceError
 
 
-@dataclass(slots=True)
-class RunResult:
+class RunResult(Record):
     findings: list[Finding]
     summary: Summary
-    read_failed: bool = False
-    internal_error: bool = False
+    read_failed: bool
+    internal_error: bool
+
+    __slots__ = ("findings", "internal_error", "read_failed", "summary")
+
+    def __init__(self, findings: list[Finding], summary: Summary, read_failed: bool = False,
+                 internal_error: bool = False) -> None:
+        self.findings = findings
+        self.summary = summary
+        self.read_failed = read_failed
+        self.internal_error = internal_error
 
     def restrict(self, findings: list[Finding]) -> None:
         """Keep only these findings (a baseline's new ones), recounting the summary."""
@@ -57,6 +65,8 @@ def _lint_run(items: Iterable[Source | SourceError], linter: Linter, jobs: int |
     linter.begin_run()
     inventory = Inventory() if linter.run_checks else None
     results: Iterable[FileResult]
+    renders: list[Source] = []  # rendered charts and overlays, whose findings move to their source lines
+    items = _noting_renders(items, renders)
     if jobs == 1:
         results = (lint_file(item, linter, inventory) for item in items)
     else:
@@ -93,10 +103,50 @@ def _lint_run(items: Iterable[Source | SourceError], linter: Linter, jobs: int |
         cross, crashed = linter.lint_run(inventory)
         findings.extend(cross)
         run.internal_error |= crashed
+    if renders:
+        findings = _from_renders(findings, renders, suppressions, linter, run)
     run.findings = findings = _apply_suppressions(findings, suppressions, linter)
     findings.sort(key=Finding.sort_key)
     summary.count(findings)
     return run
+
+
+def _noting_renders(items: Iterable[Source | SourceError], renders: list[Source]) -> Iterator[Source | SourceError]:
+    for item in items:
+        if isinstance(item, Source) and getattr(item, "tool", None):  # a Rendered (sources/rendered.py), not imported
+            renders.append(item)
+        yield item
+
+
+def _from_renders(findings: list[Finding], renders: list[Source], suppressions: dict[str, tuple[
+        list[suppress.Suppression], bool]], linter: Linter, run: RunResult) -> list[Finding]:
+    """Findings of rendered charts and overlays moved to their source lines (sources/origin.py), with the
+    render errors; the suppression comments of the files they moved to apply, not the rendered text's."""
+    from podlint.sources.origin import remap
+    from podlint.sources.rendered import Rendered
+
+    rendered = [item for item in renders if isinstance(item, Rendered)]
+    for item in rendered:
+        suppressions.pop(item.name, None)
+        for problem in item.problems:
+            run.read_failed = True  # nothing (or not all) of it was linted: never a silent pass
+            rules = linter.ruleset.for_file(problem.file)
+            if problem.rule in rules.enabled:
+                problem.severity = rules.severity(problem.rule)
+                findings.append(problem)
+    moved, files = remap(findings, rendered)
+    for name, path in sorted(files):
+        if name in suppressions:
+            continue
+        try:
+            with open(path, "rb") as stream:
+                raw = stream.read(linter.options.max_file_bytes + 1)
+        except OSError:
+            continue
+        found = suppress.scan(raw)
+        if found:
+            suppressions[name] = (found, False)
+    return moved
 
 
 def _apply_suppressions(findings: list[Finding], by_file: dict[str, tuple[list[suppress.Suppression], bool]],

@@ -7,32 +7,30 @@ Importing this package imports every check module, which fills the registries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 from podlint.findings import FieldPath, Fix
 from podlint.model.inventory import Inventory
 from podlint.model.objects import K8sObject
 from podlint.model.podspec import PodSpecView
 from podlint.reading.parse import Anchor
+from podlint.records import EMPTY
 from podlint.schemas.versions import DEFAULT, Version
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     path: FieldPath  # relative to the object
     message: str
     anchor: Anchor = "key"
     fix: Fix | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(NamedTuple):
     """What a check may know beyond the object: the target cluster and the rule's options."""
 
     kubernetes_version: Version = DEFAULT
-    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rule_options: Mapping[str, Mapping[str, Any]] = EMPTY
 
     def option(self, rule_id: str, name: str, default: Any) -> Any:
         return self.rule_options.get(rule_id, {}).get(name, default)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from podlint.checks import Context, Problem, pod_check
 from podlint.findings import Fix
 from podlint.model.podspec import ContainerView, PodSpecView, parse_image
+from podlint.patterns import lazy
 
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox sh"})
 # Programs that do their job and exit, whatever their arguments.
@@ -23,9 +24,9 @@ SHELL_IMAGES = frozenset({"busybox", "alpine", "ubuntu", "debian", "centos", "fe
                           "almalinux", "amazonlinux", "archlinux", "opensuse/leap"})
 # The kubelet resets its restart back-off only after a container ran this long.
 BACKOFF_RESET_SECONDS = 600
-_SEGMENT_SPLIT = re.compile(r"&&|\|\||[;\n|&]")
-_SCRIPT_CHARS = re.compile(r"[\s;&|$`<>(){}'\"]")
-_SLEEP = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
+_SEGMENT_SPLIT = lazy(r"&&|\|\||[;\n|&]")
+_SCRIPT_CHARS = lazy(r"[\s;&|$`<>(){}'\"]")
+_SLEEP = lazy(r"^(\d+(?:\.\d+)?)([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from podlint.findings import format_path
 from podlint.model.podspec import ContainerView, PodSpecView, is_placeholder
+from podlint.patterns import lazy
 
-_SUBSTITUTION_TOKEN = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_SUBSTITUTION_TOKEN = lazy(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 
 
 def unrendered(value: object) -> bool:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from podlint.checks import Context, Problem, pod_check
 from podlint.checks.fields import as_dict, as_int, spec_path, termination_grace_period
 from podlint.model.podspec import ContainerView, PodSpecView, Role
+from podlint.patterns import lazy
 
 HOOKS = ("postStart", "preStop")
 HOOK_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")
@@ -17,9 +16,7 @@ SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"})
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600}
 
 
-@functools.cache  # compiled on first use: only a preStop hook that runs a command needs it
-def _sleep() -> re.Pattern[str]:
-    return re.compile(r"(?:^|[;&|(\s])sleep\s+(\d+)([smh]?)(?=$|[\s;&|)])")
+_SLEEP = lazy(r"(?:^|[;&|(\s])sleep\s+(\d+)([smh]?)(?=$|[\s;&|)])")
 
 
 def hooks(pod: PodSpecView) -> Iterator[tuple[ContainerView, str, dict[str, Any]]]:
@@ -70,7 +67,7 @@ def exec_sleep_seconds(command: Any) -> int | None:
         script = command[command.index("-c", 1) + 1]
     else:
         return None
-    found = [int(number) * _UNIT[unit] for number, unit in _sleep().findall(script)]
+    found = [int(number) * _UNIT[unit] for number, unit in _SLEEP.findall(script)]
     return max(found) if found else None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from podlint.checks import Context, Problem, pod_check
@@ -10,10 +9,11 @@ from podlint.checks.fields import as_dict, spec_path
 from podlint.model.podspec import ContainerView, PodSpecView, is_placeholder
 from podlint.model.quantity import parse_quantity
 from podlint.model.validation import go_value, qualified_name
+from podlint.patterns import lazy
 
 STANDARD_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
 BYTE_RESOURCES = ("memory", "ephemeral-storage")
-_QUANTITY_SYNTAX = re.compile(r"^[+-]?[0-9.]+[eEinumkKMGTP]*[-+]?[0-9]*$")
+_QUANTITY_SYNTAX = lazy(r"^[+-]?[0-9.]+[eEinumkKMGTP]*[-+]?[0-9]*$")
 
 
 def _is_hugepages(name: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from podlint.findings import format_path
 from podlint.model.objects import LONG_RUNNING_CONTROLLERS, K8sObject
 from podlint.model.podspec import PodSpecView, Role
 from podlint.model.validation import go_value
+from podlint.patterns import lazy
 from podlint.schemas.versions import Version
 
 INT32_MAX = 2_147_483_647
@@ -19,7 +19,7 @@ CONTAINER_RESTART_RULES_SINCE: Version = (1, 35)  # ContainerRestartRules beta: 
 # How the API server names the controller in "activeDeadlineSeconds in X is not Supported".
 _DEADLINE_OWNER = {"Deployment": "ReplicaSet", "ReplicaSet": "ReplicaSet", "DaemonSet": "DaemonSet",
                    "StatefulSet": "StatefulSet", "ReplicationController": "ReplicationController"}
-_PERCENT = re.compile(r"^[0-9]+%$")
+_PERCENT = lazy(r"^[0-9]+%$")
 
 
 @pod_check("active-deadline-on-controller")

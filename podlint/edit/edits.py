@@ -24,12 +24,13 @@ from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNo
 
 from podlint.findings import Edit, FieldPath, Fix
 from podlint.model.objects import K8sObject
+from podlint.patterns import lazy
 from podlint.reading.parse import Document, GoYamlResolver, parse_text
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 # A plain scalar that needs no quotes: no indicator first, nothing YAML would read specially.
-_PLAIN = re.compile(r"^(?:[A-Za-z0-9_/.]|-(?=[A-Za-z0-9]))[A-Za-z0-9_./-]*$")
+_PLAIN = lazy(r"^(?:[A-Za-z0-9_/.]|-(?=[A-Za-z0-9]))[A-Za-z0-9_./-]*$")
 _RESOLVER = GoYamlResolver()
 
 Change = Callable[[Any], None]  # the intended change, applied to a copy of the document's data

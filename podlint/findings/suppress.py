@@ -10,28 +10,32 @@ Comment forms (a reason may follow `--`):
 
 from __future__ import annotations
 
-import functools
-import re
-from dataclasses import dataclass, field
-
 from podlint.findings import Finding, Severity, Span
+from podlint.patterns import lazy
+from podlint.records import Record
 
 ANNOTATION = "podlint/ignore"
 UNUSED_RULE = "unused-suppression"
 
 
-@functools.cache  # compiled on first use: most files have no directive
-def _directive() -> re.Pattern[bytes]:
-    return re.compile(rb"(?:^|\s)#\s*podlint:\s*(disable-next-line|disable-file|disable)\s*=\s*"
-                      rb"([A-Za-z0-9_.,\s-]*?)\s*(?:--.*|#.*)?$")
+_DIRECTIVE = lazy(rb"(?:^|\s)#\s*podlint:\s*(disable-next-line|disable-file|disable)\s*=\s*"
+                  rb"([A-Za-z0-9_.,\s-]*?)\s*(?:--.*|#.*)?$")
 
 
-@dataclass(slots=True)
-class Suppression:
+class Suppression(Record):
     rules: frozenset[str]
     span: Span  # where the directive stands
     target_line: int | None  # None: the whole file
-    used: set[str] = field(default_factory=set)
+    used: set[str]
+
+    __slots__ = ("rules", "span", "target_line", "used")
+
+    def __init__(self, rules: frozenset[str], span: Span, target_line: int | None,
+                 used: set[str] | None = None) -> None:
+        self.rules = rules
+        self.span = span
+        self.target_line = target_line
+        self.used = set() if used is None else used
 
     def covers(self, finding: Finding) -> bool:
         if self.target_line is not None and finding.span.line != self.target_line:
@@ -47,7 +51,7 @@ def scan(raw: bytes) -> list[Suppression]:
     for number, line in enumerate(raw.splitlines(), start=1):
         if b"podlint:" not in line:
             continue
-        match = _directive().search(line)
+        match = _DIRECTIVE.search(line)
         if match is None:
             continue
         kind = match.group(1).decode()

@@ -13,6 +13,7 @@ the negotiated encoding (UTF-16 unless the client offers another), converted wit
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import re
 from collections.abc import Iterable
@@ -30,6 +31,8 @@ from podlint import __version__
 from podlint.app.config import CONFIG_NAMES, ConfigError, find_config, settle
 from podlint.engine import Linter
 from podlint.findings import Edit, Finding, Severity, Span, suppress
+from podlint.lsp.renders import Renders, Root
+from podlint.patterns import lazy
 from podlint.reading.parse import parse_text
 from podlint.rules.catalogue import Rule, load_catalogue
 from podlint.rules.ruleset import matches_glob
@@ -40,14 +43,16 @@ log = logging.getLogger(__name__)
 # Long enough to coalesce a burst of edits (paste, multi-cursor, auto-indent), short enough that
 # diagnostics follow typing: with ~10 ms of linting for 300 lines, well inside 100 ms.
 DEBOUNCE_SECONDS = 0.04
+# Renders read the files on disk and take longer (a chart ~10-100 ms): on open and save, after a pause.
+RENDER_DEBOUNCE_SECONDS = 0.3
 SOURCE = "podlint"
 MANIFEST_LANGUAGES = frozenset({"yaml", "json"})
 CONFIG_FILES = frozenset({*CONFIG_NAMES, "pyproject.toml"})
 # A document is a manifest when it has an `apiVersion` or `kind` key (block or flow style, YAML or JSON).
-_MANIFEST_KEY = re.compile(r"""(?:^|[\s{,])["']?(?:apiVersion|kind)["']?[ \t]*:""", re.MULTILINE)
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line breaks LSP counts
+_MANIFEST_KEY = lazy(r"""(?:^|[\s{,])["']?(?:apiVersion|kind)["']?[ \t]*:""", re.MULTILINE)
+_LINE_BREAK = lazy(r"\r\n|\r|\n")  # the line breaks LSP counts
 # A `disable=` directive already on the line (not -next-line or -file): the new rule joins its list.
-_DISABLE_DIRECTIVE = re.compile(r"(?:^|\s)#\s*podlint:\s*disable\s*=\s*(?P<rules>[A-Za-z0-9_,\s-]*?)\s*(?:--.*|#.*)?$")
+_DISABLE_DIRECTIVE = lazy(r"(?:^|\s)#\s*podlint:\s*disable\s*=\s*(?P<rules>[A-Za-z0-9_,\s-]*?)\s*(?:--.*|#.*)?$")
 # Findings that no comment should silence: the reading failed, or the directive itself is the finding.
 _NOT_DISABLEABLE = frozenset({"parse-error", "read-error", "internal-error", suppress.UNUSED_RULE})
 _SEVERITIES = {
@@ -158,6 +163,11 @@ class PodlintServer(LanguageServer):
         self.setups: dict[Path | None, Setup] = {}
         self.config_errors: set[str] = set()  # URIs of configuration files that carry a diagnostic
         self.shut_down = False
+        # Charts and overlays: their renders' findings, shown on their templates, values files and patches.
+        self.renders = Renders()
+        self.render_pending: dict[Root, asyncio.TimerHandle] = {}
+        self.render_linters: dict[int, Linter] = {}
+        self._render_executor: concurrent.futures.ThreadPoolExecutor | None = None
 
     # Configuration ---------------------------------------------------------------------------
 
@@ -220,7 +230,12 @@ class PodlintServer(LanguageServer):
         if known is not None and known.version == document.version and known.text == text:
             return known
         linted = self.linted[key] = Linted(document.version, text, split_lines(text), [])
-        if document.path and is_manifest(document.language_id, document.path, text):
+        roots = self.render_roots(document.path)
+        if roots:  # part of a chart or overlay: its render's findings, not a lint of the file on its own
+            catalogue = self.catalogue_for(Path(document.path))
+            linted.entries = [self.entry(finding, linted.lines, catalogue.get(finding.rule))
+                              for finding in self.renders.known(document.path) or []]
+        elif document.path and is_manifest(document.language_id, document.path, text):
             catalogue = self.catalogue_for(Path(document.path))
             linted.entries = [self.entry(finding, linted.lines, catalogue.get(finding.rule))
                               for finding in self.lint(Path(document.path), text)]
@@ -271,6 +286,63 @@ class PodlintServer(LanguageServer):
             source=SOURCE,
         )
         return Entry(finding, start, end, diagnostic)
+
+    # Charts and overlays ------------------------------------------------------------------------
+
+    def render_roots(self, path: str | None) -> list[Root]:
+        if not path:
+            return []
+        try:
+            return self.renders.roots(path)
+        except Exception:  # a bug must cost the render diagnostics, never the server
+            log.exception("finding the chart or overlay of %s failed", path)
+            return []
+
+    def schedule_render(self, path: str | None) -> None:
+        """Render the file's charts and overlays after a pause (a burst of saves renders once)."""
+        loop = asyncio.get_running_loop()
+        for root in self.render_roots(path):
+            pending = self.render_pending.pop(root, None)
+            if pending is not None:
+                pending.cancel()
+            self.render_pending[root] = loop.call_later(RENDER_DEBOUNCE_SECONDS, self.start_render, root)
+
+    def start_render(self, root: Root) -> None:
+        self.render_pending.pop(root, None)
+        if self._render_executor is None:  # one render at a time, off the event loop
+            self._render_executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="podlint-render")
+        setup = self.setup_for(Path(root[1]) / "Chart.yaml")
+        linter = self.render_linters.get(id(setup.linter))
+        if linter is None:
+            linter = self.render_linters[id(setup.linter)] = Linter(setup.linter.options)
+        future = asyncio.get_running_loop().run_in_executor(self._render_executor, self.renders.render, root, linter)
+        future.add_done_callback(self.rendered)
+
+    def rendered(self, future: asyncio.Future[tuple[set[str], bool]]) -> None:
+        """A render is done: publish the diagnostics of every file whose findings may have changed."""
+        try:
+            files, _ = future.result()
+        except Exception:
+            log.exception("rendering failed")
+            return
+        if self.shut_down:
+            return
+        open_documents = {Path(d.path).resolve(): uri for uri, d in self.workspace.text_documents.items() if d.path}
+        for file in sorted(files):
+            uri = open_documents.get(Path(file).resolve())
+            if uri is not None:
+                self.linted.pop(unquote(uri), None)
+                self.publish(uri)
+                continue
+            try:  # not open: its lines from disk, for the positions
+                lines = split_lines(Path(file).read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                continue
+            catalogue = self.catalogue_for(Path(file))
+            findings = self.renders.known(file) or []
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                from_fs_path(file) or Path(file).as_uri(),
+                [self.entry(f, lines, catalogue.get(f.rule)).diagnostic for f in findings]))
 
     def cancel_pending(self, uri: str) -> None:
         pending = self.pending.pop(unquote(uri), None)
@@ -383,10 +455,14 @@ def create_server() -> PodlintServer:
         ls.shut_down = True
         for uri in list(ls.pending):
             ls.cancel_pending(uri)
+        for pending in ls.render_pending.values():
+            pending.cancel()
+        ls.render_pending.clear()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: PodlintServer, params: types.DidOpenTextDocumentParams) -> None:
         ls.publish(params.text_document.uri)
+        ls.schedule_render(to_fs_path(params.text_document.uri))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: PodlintServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -399,6 +475,7 @@ def create_server() -> PodlintServer:
             ls.reload()
         else:
             ls.publish(params.text_document.uri)
+            ls.schedule_render(path)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PodlintServer, params: types.DidCloseTextDocumentParams) -> None:

@@ -7,15 +7,16 @@ fields or an `@` descriptor, with the parser's own error texts.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from podlint.patterns import lazy
 
 _MONTHS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 _DAYS = {name: number for number, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
 DESCRIPTORS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"})
-_DURATION = re.compile(r"^[-+]?(?:0|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$")
-_ATOI = re.compile(r"^[-+]?\d+$")
+_DURATION = lazy(r"^[-+]?(?:0|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$")
+_ATOI = lazy(r"^[-+]?\d+$")
 
 
 @dataclass(frozen=True, slots=True)

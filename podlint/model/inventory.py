@@ -13,13 +13,13 @@ import functools
 import heapq
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from yaml.nodes import ScalarNode
 
 from podlint.model.objects import POD_SPEC_PATHS, K8sObject, objects_of
 from podlint.reading.parse import Document, parse_bytes
+from podlint.records import Record
 
 WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS) - {"PodTemplate"}
 KEPT_KINDS = WORKLOAD_KINDS | {"Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"}
@@ -86,8 +86,7 @@ def _folder_of(file: str) -> str:
     return os.path.dirname(file)
 
 
-@dataclass(slots=True, eq=False)  # compared by identity
-class Inventory:
+class Inventory(Record):
     """The objects of a run, and what each folder of inputs holds.
 
     Lookups (is this name defined, does this selector match) span every input; whether the
@@ -95,31 +94,49 @@ class Inventory:
     unrelated applications (a repository of examples) and one application is one folder.
     """
 
-    objects: list[K8sObject] = field(default_factory=list)
+    objects: list[K8sObject]
     # folder -> the kept objects of that folder.
-    kept: dict[str, list[K8sObject]] = field(default_factory=dict)
+    kept: dict[str, list[K8sObject]]
     # (kind, name) -> the namespaces that define it.
-    names: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    names: dict[tuple[str, str], set[str]]
     # folder -> kind -> the namespaces with an object of that kind there.
-    folders: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    folders: dict[str, dict[str, set[str]]]
     # folder -> namespaces with custom resources: an operator may make pods and secrets there.
-    custom: dict[str, set[str]] = field(default_factory=dict)
+    custom: dict[str, set[str]]
     # file -> its bytes, for the files with kept objects.
-    sources: dict[str, bytes] = field(default_factory=dict)
-    _reread: dict[str, list[Document]] = field(default_factory=dict)
+    sources: dict[str, bytes]
+    _reread: dict[str, list[Document]]
     # Indexes of the kept objects, each list in the order of `objects`, so that the lookups of
     # the cross-object checks cost what they find, not the size of the folder (a run of 10,000
     # documents in one folder would otherwise compare every Service with every workload):
     # (folder, kind) -> objects; (folder, kind, name) -> objects; (folder, label, str(value))
     # -> the workloads whose pods carry that label; id(workload) -> its pod labels.
-    _by_kind: dict[tuple[str, str], list[K8sObject]] = field(default_factory=dict)
-    _by_name: dict[tuple[str, str, str], list[K8sObject]] = field(default_factory=dict)
-    _by_label: dict[tuple[str, str, str], list[K8sObject]] = field(default_factory=dict)
-    _labels: dict[int, dict[str, Any] | None] = field(default_factory=dict)
-    _order: dict[int, int] = field(default_factory=dict)
+    _by_kind: dict[tuple[str, str], list[K8sObject]]
+    _by_name: dict[tuple[str, str, str], list[K8sObject]]
+    _by_label: dict[tuple[str, str, str], list[K8sObject]]
+    _labels: dict[int, dict[str, Any] | None]
+    _order: dict[int, int]
     # Answers that several cross-object rules need, worked out once per run: (question, *what it
     # depends on) -> answer (the workloads a Service selects: two rules ask). Emptied when objects are added.
-    shared: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    shared: dict[tuple[Any, ...], Any]
+
+    __slots__ = ("_by_kind", "_by_label", "_by_name", "_labels", "_order", "_reread", "custom", "folders", "kept",
+                 "names", "objects", "shared", "sources")
+
+    def __init__(self) -> None:
+        self.objects = []
+        self.kept = {}
+        self.names = {}
+        self.folders = {}
+        self.custom = {}
+        self.sources = {}
+        self._reread = {}
+        self._by_kind = {}
+        self._by_name = {}
+        self._by_label = {}
+        self._labels = {}
+        self._order = {}
+        self.shared = {}
 
     def add(self, obj: K8sObject, source: bytes) -> None:
         self.shared.clear()

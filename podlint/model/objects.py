@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from podlint.findings import FieldPath, Span
 from podlint.reading.parse import Anchor, Document
+from podlint.records import Record
 
 # Where the pod spec lives, per kind (the same for every API group that serves the kind).
 POD_SPEC_PATHS: dict[str, FieldPath] = {
@@ -29,21 +29,24 @@ LONG_RUNNING_CONTROLLERS = frozenset(
 RUN_TO_COMPLETION = frozenset({"Job", "CronJob"})
 
 
-@dataclass(slots=True)
-class K8sObject:
+class K8sObject(Record):
     """One Kubernetes object: a whole document, or an item of a `List`."""
 
     document: Document
     base: FieldPath  # where the object starts inside the document ((), or ("items", 3))
     data: dict[str, Any]
     # Its identity, read once: checks, the inventory and findings ask for it tens of times an object.
-    api_version: str = field(init=False, repr=False, compare=False)
-    kind: str = field(init=False, repr=False, compare=False)
-    name: str = field(init=False, repr=False, compare=False)  # the name, else the generateName
-    namespace: str = field(init=False, repr=False, compare=False)
+    api_version: str
+    kind: str
+    name: str  # the name, else the generateName
+    namespace: str
 
-    def __post_init__(self) -> None:
-        data = self.data
+    __slots__ = ("api_version", "base", "data", "document", "kind", "name", "namespace")
+
+    def __init__(self, document: Document, base: FieldPath, data: dict[str, Any]) -> None:
+        self.document = document
+        self.base = base
+        self.data = data
         api_version, kind = data.get("apiVersion"), data.get("kind")
         self.api_version = api_version if isinstance(api_version, str) else ""
         self.kind = kind if isinstance(kind, str) else ""

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import enum
 import functools
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from podlint.findings import FieldPath, Span
 from podlint.model.objects import RUN_TO_COMPLETION, K8sObject
+from podlint.patterns import lazy
 from podlint.reading.parse import Anchor
+from podlint.records import Record
 
 
 class Role(enum.Enum):
@@ -29,8 +29,7 @@ CONTAINER_LISTS = (("containers", Role.APP), ("initContainers", Role.INIT),
                    ("ephemeralContainers", Role.EPHEMERAL))
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRef:
+class ImageRef(NamedTuple):
     repository: str
     tag: str
     digest: str
@@ -45,11 +44,11 @@ class ImageRef:
 # components are lower case; anything else fails at pull time with InvalidImageName.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _DOMAIN_PART = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
-_REFERENCE = re.compile(
+_REFERENCE = lazy(
     rf"^(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*"
     r"(?::\w[\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
 )
-_PLACEHOLDER = re.compile(r"\{\{|\$[({A-Za-z_]")
+_PLACEHOLDER = lazy(r"\{\{|\$[({A-Za-z_]")
 
 
 @functools.lru_cache(maxsize=4096)  # a run names the same few images in many pods
@@ -81,8 +80,7 @@ def _str_list(value: Any) -> list[str] | None:
     return [item if isinstance(item, str) else str(item) for item in value]
 
 
-@dataclass(slots=True, eq=False)  # compared by identity
-class ContainerView:
+class ContainerView(Record):
     # The object, not the pod view: the pod view keeps its container views, and a pointer back
     # would make a reference cycle that outlives the file (the collector is paused during runs).
     obj: K8sObject
@@ -93,6 +91,18 @@ class ContainerView:
     index: int
     # Whether the kubelet restarts this container whenever it exits, even with success.
     restarts_always: bool
+
+    __slots__ = ("data", "index", "list_name", "obj", "path", "restarts_always", "role")
+
+    def __init__(self, obj: K8sObject, path: FieldPath, data: dict[str, Any], role: Role, list_name: str, index: int,
+                 restarts_always: bool) -> None:
+        self.obj = obj
+        self.path = path
+        self.data = data
+        self.role = role
+        self.list_name = list_name
+        self.index = index
+        self.restarts_always = restarts_always
 
     @property
     def name(self) -> str:
@@ -145,13 +155,21 @@ class ContainerView:
         return f"{self.role.value} container {self.name!r}" if self.name else f"{self.role.value} container"
 
 
-@dataclass(slots=True, eq=False)  # compared by identity
-class PodSpecView:
+class PodSpecView(Record):
     obj: K8sObject
     path: FieldPath  # relative to the object
     data: dict[str, Any]
     # Every pod check walks the containers: their views, made once per pod.
-    _containers: tuple[ContainerView, ...] | None = field(default=None, repr=False, compare=False)
+    _containers: tuple[ContainerView, ...] | None
+
+    __slots__ = ("_containers", "data", "obj", "path")
+
+    def __init__(self, obj: K8sObject, path: FieldPath, data: dict[str, Any],
+                 _containers: tuple[ContainerView, ...] | None = None) -> None:
+        self.obj = obj
+        self.path = path
+        self.data = data
+        self._containers = _containers
 
     @classmethod
     def of(cls, obj: K8sObject) -> PodSpecView | None:

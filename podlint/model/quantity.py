@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-import re
 from fractions import Fraction
 
+from podlint.patterns import lazy
+
 # The API server's own pattern (apimachinery api/resource/quantity.go).
-_QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
+_QUANTITY = lazy(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
 _SUFFIXES: dict[str, Fraction] = {
     "": Fraction(1),
     "n": Fraction(1, 10**9), "u": Fraction(1, 10**6), "m": Fraction(1, 1000),

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable
 from typing import ParamSpec
+
+from podlint.patterns import lazy
 
 P = ParamSpec("P")
 
@@ -34,15 +35,15 @@ _DNS1035_LABEL = "[a-z]([-a-z0-9]*[a-z0-9])?"
 _QUALIFIED_NAME = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 _LABEL_VALUE = f"({_QUALIFIED_NAME})?"
 
-_DNS_LABEL_RE = re.compile(f"^{_DNS_LABEL}$")
-_DNS_SUBDOMAIN_RE = re.compile(f"^{_DNS_SUBDOMAIN}$")
-_DNS1035_LABEL_RE = re.compile(f"^{_DNS1035_LABEL}$")
-_QUALIFIED_NAME_RE = re.compile(f"^{_QUALIFIED_NAME}$")
-_LABEL_VALUE_RE = re.compile(f"^{_LABEL_VALUE}$")
-_PORT_NAME_CHARS = re.compile("^[-a-z0-9]+$")
-_HAS_LETTER = re.compile("[a-z]")
+_DNS_LABEL_RE = lazy(f"^{_DNS_LABEL}$")
+_DNS_SUBDOMAIN_RE = lazy(f"^{_DNS_SUBDOMAIN}$")
+_DNS1035_LABEL_RE = lazy(f"^{_DNS1035_LABEL}$")
+_QUALIFIED_NAME_RE = lazy(f"^{_QUALIFIED_NAME}$")
+_LABEL_VALUE_RE = lazy(f"^{_LABEL_VALUE}$")
+_PORT_NAME_CHARS = lazy("^[-a-z0-9]+$")
+_HAS_LETTER = lazy("[a-z]")
 # Environment variable names before RelaxedEnvironmentVariableValidation (Kubernetes <= 1.31).
-_STRICT_ENV_NAME = re.compile("^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+_STRICT_ENV_NAME = lazy("^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 
 DNS_LABEL_MAX = 63
 DNS_SUBDOMAIN_MAX = 253

@@ -7,11 +7,11 @@ engine runs, isolates, positions, configures and suppresses them like any other 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from podlint.findings import FieldPath, Finding, format_path
 from podlint.reading.parse import Document
+from podlint.records import Record
 from podlint.rules.catalogue import Rule, load_catalogue, with_rules
 
 if TYPE_CHECKING:
@@ -23,8 +23,7 @@ class PolicyError(Exception):
     """A broken custom rule or policy: a usage error (exit 2) raised before any file is linted."""
 
 
-@dataclass(frozen=True, slots=True)
-class Located:
+class Located(NamedTuple):
     """Where a piece of rule data was read from, so that an error names its file, line and column."""
 
     name: str
@@ -42,23 +41,29 @@ class Located:
         return PolicyError(f"{self.name}:{span.line}:{span.column}: {message}")
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyRule:
+class PolicyRule(NamedTuple):
     """A rule of the run beyond the built-in ones: its catalogue entry and its object check."""
 
     rule: Rule
     check: ObjectCheck
 
 
-@dataclass(slots=True)
-class Policies:
+class Policies(Record):
     """Everything loaded from `custom-rules`, `policies` and `--policy`, ready for the engine."""
 
-    rules: list[PolicyRule] = field(default_factory=list)
+    rules: list[PolicyRule]
     # Run-level findings about the policies themselves (a policy skipped offline); the engine
     # gives them the severity the ruleset says for their rule and the file they point at.
-    notes: list[Finding] = field(default_factory=list)
-    cel: CelEnvironment | None = None
+    notes: list[Finding]
+    cel: CelEnvironment | None
+
+    __slots__ = ("cel", "notes", "rules")
+
+    def __init__(self, rules: list[PolicyRule] | None = None, notes: list[Finding] | None = None,
+                 cel: CelEnvironment | None = None) -> None:
+        self.rules = [] if rules is None else rules
+        self.notes = [] if notes is None else notes
+        self.cel = cel
 
     def catalogue(self) -> dict[str, Rule]:
         """The run's catalogue: the built-in rules plus these."""

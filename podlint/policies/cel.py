@@ -21,10 +21,11 @@ from typing import Any
 from podlint.findings import FieldPath
 from podlint.model.objects import lookup
 from podlint.model.podspec import is_placeholder
+from podlint.patterns import lazy
 from podlint.policies import k8s_cel
 
 # cel-go syntax that cel-rust does not parse: refused (custom rules) or skipped (policies) when loaded.
-_UNSUPPORTED_SYNTAX = re.compile(r"unsupported syntax '([^']+)'")
+_UNSUPPORTED_SYNTAX = lazy(r"unsupported syntax '([^']+)'")
 
 
 class CelCompileError(Exception):
@@ -165,9 +166,9 @@ def describe(exc: BaseException) -> str:
 
 
 # `object.spec.replicas`, `container.resources['limits']`: field chains, for positions and checks.
-_CHAIN = re.compile(r"(?<![\w.])(%s)((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*|\s*\[\s*(?:'[^'\\]*'|\"[^\"\\]*\"|\d+)\s*\])+)")
-_PART = re.compile(r"\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(?:'([^'\\]*)'|\"([^\"\\]*)\"|(\d+))\s*\]")
-_STRING = re.compile(r"'''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"", re.S)
+_CHAIN = lazy(r"(?<![\w.])(%s)((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*|\s*\[\s*(?:'[^'\\]*'|\"[^\"\\]*\"|\d+)\s*\])+)")
+_PART = lazy(r"\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(?:'([^'\\]*)'|\"([^\"\\]*)\"|(\d+))\s*\]")
+_STRING = lazy(r"'''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"", re.S)
 
 
 # A variable used whole (`'spec' in object`, `size(container)`), not through a field.

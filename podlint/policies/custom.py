@@ -19,7 +19,6 @@ where Kubernetes fixes them); a mistake is a usage error naming the rule, file, 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from podlint.checks import Context, Problem
 from podlint.findings import FieldPath, Severity, format_path
 from podlint.model.objects import K8sObject, lookup
 from podlint.model.podspec import PodSpecView, is_placeholder
+from podlint.patterns import lazy
 from podlint.policies import fields
 from podlint.policies.base import Located, Policies, PolicyError, PolicyRule, as_list
 from podlint.policies.cel import (
@@ -47,9 +47,9 @@ from podlint.rules.catalogue import PROFILES, Rule
 RULE_KEYS = ("id", "severity", "message", "messageExpression", "summary", "why", "fix", "bad", "good",
              "references", "profile", "match", "each", "path", "schema", "expression", "failurePolicy")
 MATCH_KEYS = ("apiVersion", "kind", "namespace", "labels")
-RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+RULE_ID = lazy(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RULE_SUFFIXES = (".yaml", ".yml")
-_PATH_PART = re.compile(r"\.?([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[\s*'([^']*)'\s*\]|\[\s*\"([^\"]*)\"\s*\]")
+_PATH_PART = lazy(r"\.?([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[\s*'([^']*)'\s*\]|\[\s*\"([^\"]*)\"\s*\]")
 
 
 @dataclass(frozen=True, slots=True)

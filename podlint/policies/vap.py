@@ -22,7 +22,6 @@ What cannot be known offline, and how it is handled:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 from podlint.checks import Context, Problem
 from podlint.findings import FieldPath, Finding, Severity, format_path
 from podlint.model.objects import K8sObject, objects_of
+from podlint.patterns import lazy
 from podlint.policies.base import Located, Policies, PolicyError, PolicyRule
 from podlint.policies.cel import (
     CelCompileError,
@@ -48,8 +48,8 @@ from podlint.reading.parse import Document, parse_bytes
 from podlint.rules.catalogue import Rule
 from podlint.sources.files import SourceError, expand
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_QUALIFIED_NAME = re.compile(r"^(?:[a-z0-9.-]+/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_IDENTIFIER = lazy(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_QUALIFIED_NAME = lazy(r"^(?:[a-z0-9.-]+/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 GROUP = "admissionregistration.k8s.io"
 POLICY = "ValidatingAdmissionPolicy"
 BINDING = "ValidatingAdmissionPolicyBinding"

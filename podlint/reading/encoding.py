@@ -16,27 +16,27 @@ U+FFFD in place, one character for one and one escape for one, so that no positi
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from typing import NamedTuple
+
+from podlint.patterns import lazy
 
 _UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UTF8_BOM = b"\xef\xbb\xbf"
 # YAML's printable set (libyaml's reader): tab, LF, CR, NEL and everything from space up,
 # except DEL, the C1 controls, surrogates and the two non-characters.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_FORBIDDEN = lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _ASCII_ALLOWED = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
 _READABLE = "Kubernetes reads UTF-8, or UTF-16 with a byte-order mark; save the file as UTF-8"
-_JSON_START = re.compile(r"[ \t\r\n]*[{\[]")
-_JSON_ONLY_CHARACTERS = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+_JSON_START = lazy(r"[ \t\r\n]*[{\[]")
+_JSON_ONLY_CHARACTERS = lazy("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 # A `\\uD800`-`\\uDFFF` escape after an even number of backslashes (so it is not itself escaped).
-_SURROGATE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_LONE_CR = re.compile("\r(?!\n)")
+_SURROGATE_ESCAPE = lazy(r"(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_CR = lazy("\r(?!\n)")
 _RARE_BREAKS = str.maketrans({"\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
+class Refusal(NamedTuple):
     """Why a text cannot be read, and where (1-based line and column, in characters)."""
 
     message: str

@@ -17,7 +17,6 @@ import operator
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
@@ -26,8 +25,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 from podlint.findings import FieldPath, Finding, Severity, Span
+from podlint.patterns import lazy
 from podlint.reading import encoding
 from podlint.reading.encoding import Refusal, forbidden_character, point, yaml_readable
+from podlint.records import Record
 
 if yaml.__with_libyaml__:  # libyaml ships inside PyYAML's wheels
     from yaml._yaml import CParser as _Parser
@@ -67,11 +68,11 @@ _PLAIN_TAGS = frozenset(
               "omap", "pairs", "set", "merge")
 )
 _TRUE = frozenset(["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"])
-_BOOL_TEXT = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE"
+_BOOL_TEXT = lazy(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE"
                         r"|on|On|ON|off|Off|OFF)$")
-_INT_TEXT = re.compile(r"^[-+]?(?:0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|[1-9][0-9_]*|0)$")
-_GO_FLOAT_TEXT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_FLOAT_TEXT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+_INT_TEXT = lazy(r"^[-+]?(?:0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|[1-9][0-9_]*|0)$")
+_GO_FLOAT_TEXT = lazy(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_FLOAT_TEXT = lazy(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
                          r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 _INT_RANGE = range(-(2**63), 2**64)  # go-yaml v2 keeps int64 and uint64 values as integers
 
@@ -88,8 +89,8 @@ class GoYamlResolver(BaseResolver):
 GoYamlResolver.add_implicit_resolver(_BOOL, _BOOL_TEXT, list("yYnNtTfFoO"))
 GoYamlResolver.add_implicit_resolver(_INT, _INT_TEXT, list("-+0123456789"))
 GoYamlResolver.add_implicit_resolver(_FLOAT, _FLOAT_TEXT, list("-+0123456789."))
-GoYamlResolver.add_implicit_resolver(_MERGE, re.compile(r"^<<$"), ["<"])
-GoYamlResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+GoYamlResolver.add_implicit_resolver(_MERGE, lazy(r"^<<$"), ["<"])
+GoYamlResolver.add_implicit_resolver(_NULL, lazy(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
 
 # First character ('' for the empty text) -> the (tag, pattern) pairs that may match. There are no
@@ -234,17 +235,26 @@ def _head_span(node: Node, line_offset: int) -> Span:
     return _span_of(node, line_offset)
 
 
-@dataclass(slots=True)
-class Document:
+class Document(Record):
     """One YAML document of a file: its data and where each part of it stands."""
 
     file: str
     index: int
     data: Any
     root: Node
-    line_offset: int = 0
+    line_offset: int
     # The whole text of the file (shared by its documents): fixes compute text edits from it.
-    text: str = field(default="", repr=False)
+    text: str
+
+    __slots__ = ("data", "file", "index", "line_offset", "root", "text")
+
+    def __init__(self, file: str, index: int, data: Any, root: Node, line_offset: int = 0, text: str = "") -> None:
+        self.file = file
+        self.index = index
+        self.data = data
+        self.root = root
+        self.line_offset = line_offset
+        self.text = text
 
     def _walk(self, path: FieldPath) -> tuple[Node | None, Node]:
         """The key node (if the last step was a key) and value node deepest along `path`."""
@@ -495,24 +505,31 @@ class _Converter:
         return out
 
 
-@dataclass(slots=True)
-class ParseResult:
-    documents: list[Document] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    is_template: bool = False
+class ParseResult(Record):
+    documents: list[Document]
+    findings: list[Finding]
+    is_template: bool
+
+    __slots__ = ("documents", "findings", "is_template")
+
+    def __init__(self, documents: list[Document] | None = None, findings: list[Finding] | None = None,
+                 is_template: bool = False) -> None:
+        self.documents = [] if documents is None else documents
+        self.findings = [] if findings is None else findings
+        self.is_template = is_template
 
 
 _READ_SIZE = 256  # bytes per read: libyaml decodes all it is given
-_MARKER_LINE = re.compile(r"(?:---|\.\.\.)(?:[ \t\r]|$)")
-_TEMPLATE = re.compile(r"\{\{.*?\}\}")
+_MARKER_LINE = lazy(r"(?:---|\.\.\.)(?:[ \t\r]|$)")
+_TEMPLATE = lazy(r"\{\{.*?\}\}")
 # Only these can nest deeper than MAX_DEPTH in a file of sane size: flow brackets, runs of
 # `- `/`? ` entries on one line, and deep indentation. Both patterns are anchored at line
 # starts, so a near miss costs one attempt per line, never one per character.
-_DEEP_INDENT = re.compile(r"^ {2500,}\S", re.MULTILINE)
-_ENTRY_RUN = re.compile(r"^[ \t]*(?:[-?][ \t]+){2500}", re.MULTILINE)
+_DEEP_INDENT = lazy(r"^ {2500,}\S", re.MULTILINE)
+_ENTRY_RUN = lazy(r"^[ \t]*(?:[-?][ \t]+){2500}", re.MULTILINE)
 _DEEP_SPACES = " " * 100  # in any text _DEEP_INDENT matches (and short: str.find preprocesses a needle)
 # Brackets outside quoted scalars, and where a comment starts (a `#` after a blank or at a line's start).
-_FLOW_TOKEN = re.compile(r"""'(?:[^']|'')*'?|"(?:[^"\\]|\\.)*"?|(?:^|(?<=[ \t]))#.*|[\[\]{}]""")
+_FLOW_TOKEN = lazy(r"""'(?:[^']|'')*'?|"(?:[^"\\]|\\.)*"?|(?:^|(?<=[ \t]))#.*|[\[\]{}]""")
 _NOT_MARKS = bytes(sorted(set(range(256)) - set(b"[{-?")))  # deleted from a text to count these four
 
 
@@ -591,11 +608,17 @@ def _source(raw: bytes, offset: int) -> bytes | _Stream:
     return raw if offset == 0 else _Stream(raw, offset)
 
 
-@dataclass(frozen=True, slots=True)
-class _Refused:
+class _Refused(Record):
     message: str
     mark: Mark | _CMark | None
     stop: bool  # True: the rest of the file is not read; False: only this document
+
+    __slots__ = ("mark", "message", "stop")
+
+    def __init__(self, message: str, mark: Mark | _CMark | None, stop: bool) -> None:
+        self.message = message
+        self.mark = mark
+        self.stop = stop
 
 
 class _EventGuard:

@@ -14,11 +14,12 @@ its name contains `patch` or it lies under an `overlays/` folder.
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from podlint.patterns import lazy
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 DIRECTIVE_PREFIXES = ("$patch", "$retainKeys", "$setElementOrder/", "$deleteFromPrimitiveList/")
@@ -29,12 +30,14 @@ def is_directive(key: str) -> bool:
 
 
 # `patch.yaml`, `job-patch.yaml`, `patches_prod.yml`, `replicaPatch.yaml`; not `dispatcher.yaml`.
-_PATCH_NAME = re.compile(r"(?:^|[-_.])[Pp]atch(?:es)?(?:[-_.]|$)|[a-z0-9]Patch")
+_PATCH_NAME = lazy(r"(?:^|[-_.])[Pp]atch(?:es)?(?:[-_.]|$)|[a-z0-9]Patch")
 
 
 @functools.lru_cache(maxsize=1024)
 def is_patch_file(name: str) -> bool:
     path = Path(name)
+    if path.name.startswith("<"):  # a rendered overlay or chart (`overlays/prod/<kustomize build>`): whole objects
+        return False
     if _PATCH_NAME.search(path.stem) or "overlays" in path.parent.parts:
         return True
     return path.name in _listed_patches(str(path.parent))

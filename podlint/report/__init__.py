@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from podlint.findings import Finding, Severity
+from podlint.records import Record
 from podlint.rules.catalogue import Rule
 
 
-@dataclass(slots=True)
-class Summary:
-    files: int = 0
-    documents: int = 0
-    objects: int = 0
-    custom_skipped: int = 0  # custom resources not schema-checked: no CRD in the run, no --schema-dir file
-    rules_skipped: int = 0  # CRD validation rules not evaluated offline (transition rules, unsupported CEL)
-    errors: int = 0
-    warnings: int = 0
-    infos: int = 0
+class Summary(Record):
+    files: int
+    documents: int
+    objects: int
+    custom_skipped: int  # custom resources not schema-checked: no CRD in the run, no --schema-dir file
+    rules_skipped: int  # CRD validation rules not evaluated offline (transition rules, unsupported CEL)
+    errors: int
+    warnings: int
+    infos: int
+
+    __slots__ = ("custom_skipped", "documents", "errors", "files", "infos", "objects", "rules_skipped", "warnings")
+
+    def __init__(self, files: int = 0, documents: int = 0, objects: int = 0, custom_skipped: int = 0,
+                 rules_skipped: int = 0, errors: int = 0, warnings: int = 0, infos: int = 0) -> None:
+        self.files = files
+        self.documents = documents
+        self.objects = objects
+        self.custom_skipped = custom_skipped
+        self.rules_skipped = rules_skipped
+        self.errors = errors
+        self.warnings = warnings
+        self.infos = infos
 
     def count(self, findings: list[Finding]) -> None:
         for finding in findings:
@@ -31,18 +44,29 @@ class Summary:
                 self.infos += 1
 
 
-@dataclass(slots=True)
-class Report:
+class Report(Record):
     findings: list[Finding]
     summary: Summary
-    exit_code: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
+    exit_code: int
+    extra: dict[str, object]
     # What CI formats (SARIF, GitHub, GitLab) make file paths relative to; None: the git
     # top-level of the linted files, else the current directory (see report/locations.py).
-    root: Path | None = None
+    root: Path | None
     # The run's catalogue (built-in rules plus custom rules and admission policies), for reports
     # that describe rules (SARIF); None: the built-in catalogue.
-    catalogue: dict[str, Rule] | None = None
+    catalogue: dict[str, Rule] | None
+
+    __slots__ = ("catalogue", "exit_code", "extra", "findings", "root", "summary")
+
+    def __init__(self, findings: list[Finding], summary: Summary, exit_code: int = 0,
+                 extra: dict[str, object] | None = None, root: Path | None = None,
+                 catalogue: dict[str, Rule] | None = None) -> None:
+        self.findings = findings
+        self.summary = summary
+        self.exit_code = exit_code
+        self.extra = {} if extra is None else extra
+        self.root = root
+        self.catalogue = catalogue
 
 
 Formatter = Callable[[Report, bool], str]
@@ -69,8 +93,7 @@ def formatter(name: str) -> Formatter:
     return render
 
 
-@dataclass(frozen=True, slots=True)
-class Output:
+class Output(NamedTuple):
     """One report to write: a format and where it goes (None: standard output)."""
 
     format: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from podlint.findings import Finding
+from podlint.findings import Finding, Related
 from podlint.report import Report
 
 
@@ -24,7 +24,17 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "namespace": finding.namespace,
         "path": finding.path,
         "fixable": finding.fixable,
+        "related": [related_dict(place) for place in finding.related],
+        "approximate": finding.approximate,
     }
+
+
+def related_dict(place: Related) -> dict[str, Any]:
+    """A related location; `line` and the rest are null for a folder (a chart, an overlay)."""
+    span = place.span
+    return {"label": place.label, "file": place.file,
+            "line": span.line if span else None, "column": span.column if span else None,
+            "end_line": span.end_line if span else None, "end_column": span.end_column if span else None}
 
 
 def render(report: Report, colour: bool) -> str:

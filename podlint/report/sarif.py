@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from podlint import __version__
-from podlint.findings import Finding, Fix, Severity
+from podlint.findings import Finding, Fix, Related, Severity
 from podlint.report import Report
 from podlint.report.fingerprints import SARIF_KEY, fingerprints
 from podlint.report.locations import SRCROOT, Locator, find_root
@@ -145,13 +145,27 @@ def _result(finding: Finding, rule_index: int, fingerprint: str, locator: Locato
         "locations": [location],
         "partialFingerprints": {SARIF_KEY: fingerprint},
     }
+    if finding.related:
+        result["relatedLocations"] = [_related(number, place, locator)
+                                      for number, place in enumerate(finding.related)]
     if finding.fixable and finding.fix is not None:
         result["fixes"] = [_fix(finding.fix, finding, locator)]
-    properties = {"kind": finding.kind, "name": finding.name, "namespace": finding.namespace, "path": finding.path}
+    properties: JSON = {"kind": finding.kind, "name": finding.name, "namespace": finding.namespace,
+                        "path": finding.path, "approximate": finding.approximate}
     properties = {key: value for key, value in properties.items() if value}
     if properties:
         result["properties"] = properties
     return result
+
+
+def _related(number: int, place: Related, locator: Locator) -> JSON:
+    """A related location (a rendered chart's template, values or rendered line; an overlay folder)."""
+    uri, base = locator.uri(place.file)
+    physical: JSON = {"artifactLocation": {"uri": uri, "uriBaseId": base} if base is not None else {"uri": uri}}
+    if place.span is not None:
+        span = place.span
+        physical["region"] = _region(span.line, span.column, span.end_line, span.end_column)
+    return {"id": number, "physicalLocation": physical, "message": {"text": place.label}}
 
 
 def _fix(fix: Fix, finding: Finding, locator: Locator) -> JSON:

@@ -8,26 +8,25 @@ distinct combination and cached.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from podlint.findings import Severity
+from podlint.records import EMPTY
 from podlint.rules.catalogue import PROFILES, Rule
 
 ALWAYS_ON = frozenset({"parse-error", "read-error", "internal-error"})  # a run must never hide these
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSetting:
+class RuleSetting(NamedTuple):
     """One rule's configuration: `off`, a severity, and options (None: left as the catalogue says)."""
 
     enabled: bool | None = None
     severity: Severity | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = EMPTY
 
 
-@dataclass(frozen=True, slots=True)
-class Override:
+class Override(NamedTuple):
     files: tuple[str, ...]
     rules: dict[str, RuleSetting]
 
@@ -37,8 +36,7 @@ class Override:
                    for pattern in self.files)
 
 
-@dataclass(frozen=True, slots=True)
-class FileRules:
+class FileRules(NamedTuple):
     enabled: frozenset[str]
     severities: dict[str, Severity]
     options: dict[str, dict[str, Any]]

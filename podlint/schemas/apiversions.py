@@ -9,8 +9,9 @@ and the target does not has been removed).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
+from podlint.patterns import lazy
 from podlint.schemas.versions import Version, format_version
 
 REMOVED = "removed-api-version"
@@ -67,11 +68,10 @@ DEPRECATIONS: dict[tuple[str, str], tuple[Version, str]] = {
        for kind in ("FlowSchema", "PriorityLevelConfiguration")},
 }
 
-_PRERELEASE = re.compile(r"^v\d+(alpha|beta)\d+$")
+_PRERELEASE = lazy(r"^v\d+(alpha|beta)\d+$")
 
 
-@dataclass(frozen=True, slots=True)
-class Served:
+class Served(NamedTuple):
     """Where an apiVersion/kind is served, as the shipped schemas know it."""
 
     target: Version
@@ -80,8 +80,7 @@ class Served:
     siblings: list[str]  # apiVersions of the same group serving the kind in the target, most stable first
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     rule: str  # removed-api-version, deprecated-api-version, or schema (not served yet)
     message: str
 

@@ -88,7 +88,8 @@ def rule_tree(schema: Any) -> Node | None:
     """The rules of a structural schema (or of a JSON schema of the same shape); None without any."""
     if not isinstance(schema, dict):
         return None
-    node = Node(schema.get("type") if isinstance(schema.get("type"), str) else "")
+    kind = schema.get("type")
+    node = Node(kind if isinstance(kind, str) else "")
     for holder in (schema, *[option for option in schema.get("allOf") or [] if isinstance(option, dict)]):
         for entry in holder.get("x-kubernetes-validations") or []:
             if isinstance(entry, dict) and isinstance(entry.get("rule"), str) and entry["rule"].strip():
@@ -306,7 +307,8 @@ def prepare(value: Any, schema: Any) -> Any:
         return value
     if isinstance(value, dict):
         out: dict[str, Any] = {}
-        properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        found = schema.get("properties")
+        properties: dict[str, Any] = found if isinstance(found, dict) else {}
         extra = schema.get("additionalProperties")
         for key, item in value.items():
             sub = properties.get(key, extra if isinstance(extra, dict) else None)
@@ -350,7 +352,7 @@ def _timestamp(text: str) -> datetime.datetime | None:
         moment = datetime.datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
@@ -387,7 +389,7 @@ def estimated_cost(source: str, value: Any) -> int:
     tokens = len(_TOKEN.findall(source))
     if depth == 0:
         return tokens + _largest(value)  # a function over a list or string is linear in it
-    return tokens * (_largest(value) + 1) ** depth
+    return int(tokens * (_largest(value) + 1) ** depth)
 
 
 @functools.lru_cache(maxsize=4096)

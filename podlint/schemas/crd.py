@@ -18,9 +18,8 @@ lower case), directly in a `--schema-dir` folder or in a `{group}/` subfolder of
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from podlint.model.objects import K8sObject
 
@@ -40,8 +39,7 @@ def is_crd(obj: K8sObject) -> bool:
     return obj.kind == CRD_KIND and obj.group == CRD_GROUP
 
 
-@dataclass(frozen=True, slots=True)
-class Structural:
+class Structural(NamedTuple):
     """One served version's `openAPIV3Schema`, and whether `status` is a subresource (ignored on create)."""
 
     schema: dict[str, Any]
@@ -152,7 +150,8 @@ def _value_checks(node: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def with_object_fields(schema: dict[str, Any], object_meta: dict[str, Any], status_free: bool = False) -> dict[str, Any]:
+def with_object_fields(schema: dict[str, Any], object_meta: dict[str, Any],
+                       status_free: bool = False) -> dict[str, Any]:
     """A custom resource's root: apiVersion, kind and metadata are always there, checked as for any object.
 
     `status_free`: `status` is a subresource, which the API server ignores on create.

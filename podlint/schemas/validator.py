@@ -25,7 +25,6 @@ import functools
 import gzip
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +36,19 @@ from podlint.model.objects import K8sObject, lookup
 from podlint.model.podspec import is_placeholder
 from podlint.reading.parse import Anchor
 from podlint.reading.patches import is_directive, is_patch_file
+from podlint.records import Record
 from podlint.rules.catalogue import data_dir
 from podlint.schemas.apiversions import DEPRECATED, REMOVALS, REMOVED, Served, Verdict, stability, verdict
 from podlint.schemas.catalogue import Catalogue, bundled
-from podlint.schemas.crd import (Structural, find_schema_file, is_crd, read_schema_file, schemas_of_crd,
-                                 to_json_schema, with_object_fields)
+from podlint.schemas.crd import (
+    Structural,
+    find_schema_file,
+    is_crd,
+    read_schema_file,
+    schemas_of_crd,
+    to_json_schema,
+    with_object_fields,
+)
 from podlint.schemas.toolconfigs import tool_of
 from podlint.schemas.versions import Version, format_version
 
@@ -85,8 +92,7 @@ def _is_base64(value: object) -> bool:
 FORMATS: dict[str, Callable[[object], bool]] = {"byte": _is_base64}
 
 
-@dataclass(slots=True, eq=False)  # compared by identity
-class Compiled:
+class Compiled(Record):
     """A compiled validator, and how to get its schema back to explain errors.
 
     Shipped schemas are large as Python objects, and only invalid objects need them: those
@@ -96,8 +102,16 @@ class Compiled:
     validator: Any  # jsonschema_rs validator
     source: dict[str, Any] | Callable[[], dict[str, Any]]
     # A custom resource's CRD validation rules, and the structural schema that types their values.
-    rules: Any = None  # cel_rules.Node
-    structural: dict[str, Any] | None = None
+    rules: Any  # cel_rules.Node, or None
+    structural: dict[str, Any] | None
+
+    __slots__ = ("rules", "source", "structural", "validator")
+
+    def __init__(self, validator: Any, source: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+        self.validator = validator
+        self.source = source
+        self.rules = None
+        self.structural = None
 
     @property
     def schema(self) -> dict[str, Any]:

@@ -13,8 +13,8 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from podlint.reading.parse import MAX_FILE_BYTES
 
@@ -23,8 +23,7 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """A file to lint (or standard input), named as the user will see it."""
 
     name: str
@@ -38,8 +37,7 @@ class Source:
             return file.read(limit + 1)
 
 
-@dataclass(frozen=True, slots=True)
-class SourceError:
+class SourceError(NamedTuple):
     name: str
     message: str
 
