@@ -24,6 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 from podlint.model.quantity import parse_quantity
+from podlint.policies import k8s_cel_types
 
 QUANTITY_KEY = "@quantity"
 
@@ -137,6 +138,7 @@ def functions() -> dict[str, Callable[..., Any]]:
         "indexOf": _with_lists(table["indexOf"], last=False),
         "lastIndexOf": _with_lists(table["lastIndexOf"], last=True),
     })
+    table.update(k8s_cel_types.functions(table))  # URL, IP, CIDR, format, semver
     return table
 
 

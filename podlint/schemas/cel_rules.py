@@ -126,9 +126,9 @@ class Outcome:
 
 
 def evaluate(tree: Node, schema: dict[str, Any], data: Any) -> Outcome:
-    """Every rule of `tree` on a custom resource's data (as read, before defaulting)."""
+    """Every rule of `tree` on a custom resource's data (defaulted: see `prepare`)."""
     outcome = Outcome()
-    prepared = prepare(data, schema)
+    prepared = prepare(data, schema, typed=True)
     budget = [OBJECT_BUDGET]
     for node, value, path, where in _walk(tree, prepared, (), "<nil>"):
         for rule in node.rules:
@@ -218,9 +218,10 @@ def _compile(rule: Rule, env: CelEnvironment) -> None:
     if "oldSelf" in rule.compiled.variables and not rule.optional_old_self:
         rule.skip = "transition rule (oldSelf): not evaluated on create"
         return
-    unknown = [name for name in env.unknown_functions(rule.compiled) if name not in _ALLOWED_UNKNOWN]
-    if unknown or rule.compiled.functions & _REFUSED:
-        rule.skip = f"calls {', '.join(unknown or sorted(rule.compiled.functions & _REFUSED))}"
+    unknown = _unknown_functions(rule.compiled, env)
+    refused = sorted(rule.compiled.functions & _REFUSED) if "lists" in rule.compiled.variables else []
+    if unknown or refused:
+        rule.skip = f"calls {', '.join(unknown or refused)}"
         return
     if rule.message_expression:
         try:
@@ -229,9 +230,21 @@ def _compile(rule: Rule, env: CelEnvironment) -> None:
             rule.message_compiled = None  # the API server falls back to the message
 
 
-_ALLOWED_UNKNOWN: frozenset[str] = frozenset()
+# Optional values (`oldSelf.hasValue()`, `optional.of(x)`), which the engine provides natively.
+_OPTIONAL_METHODS = frozenset({"hasValue", "value", "orValue", "or"})
+_OPTIONAL_FUNCTIONS = frozenset({"of", "none", "ofNonZeroValue"})
 # Not in the API server's CEL environment, and a way to build huge lists (`lists.range(10000000)`).
-_REFUSED = frozenset({"lists.range"})
+_REFUSED = frozenset({"range"})
+
+
+def _unknown_functions(compiled: Expression, env: CelEnvironment) -> list[str]:
+    """The functions a rule calls that the environment lacks. `format.named(x)` is reported as `named`
+    with a variable `format`: a name is known when one of the rule's variables is its namespace."""
+    namespaces = compiled.variables - {"self", "oldSelf"}
+    return [name for name in env.unknown_functions(compiled)
+            if name not in _OPTIONAL_METHODS
+            and not (name in _OPTIONAL_FUNCTIONS and "optional" in namespaces)
+            and not any(f"{space}.{name}" in env.functions for space in namespaces)]
 
 
 def _message(rule: Rule, env: CelEnvironment) -> str:
@@ -301,8 +314,9 @@ def _existing(path: FieldPath, value: Any, base: int) -> FieldPath:
 
 # --- the values the API server gives CEL --------------------------------------------------------
 
-def prepare(value: Any, schema: Any) -> Any:
-    """A copy of `value` with defaults applied, non-nullable nulls pruned and formats typed."""
+def prepare(value: Any, schema: Any, typed: bool = False) -> Any:
+    """A copy of `value` with defaults applied and non-nullable nulls pruned, as the API server
+    decodes a custom resource before it validates it; `typed`: with formats typed for CEL."""
     if not isinstance(schema, dict):
         return value
     if isinstance(value, dict):
@@ -314,17 +328,31 @@ def prepare(value: Any, schema: Any) -> Any:
             sub = properties.get(key, extra if isinstance(extra, dict) else None)
             if item is None and isinstance(sub, dict) and sub.get("nullable") is not True:
                 if "default" in sub:
-                    out[key] = prepare(copy.deepcopy(sub["default"]), sub)
+                    out[key] = prepare(copy.deepcopy(sub["default"]), sub, typed)
                 continue  # pruned
-            out[key] = prepare(item, sub)
+            out[key] = prepare(item, sub, typed)
         for key, sub in properties.items():
             if key not in out and key not in value and isinstance(sub, dict) and "default" in sub:
-                out[key] = prepare(copy.deepcopy(sub["default"]), sub)
+                out[key] = prepare(copy.deepcopy(sub["default"]), sub, typed)
         return out
     if isinstance(value, list):
         items = schema.get("items")
-        return [prepare(item, items) for item in value]
-    return _typed(value, schema)
+        return [prepare(item, items, typed) for item in value]
+    return _typed(value, schema) if typed else value
+
+
+def has_defaults(schema: Any) -> bool:
+    """Whether a schema defaults anything (else validation can read the object as it is)."""
+    pending = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if "default" in node:
+                return True
+            pending.extend(value for key, value in node.items() if key not in ("enum", "x-kubernetes-validations"))
+        elif isinstance(node, list):
+            pending.extend(node)
+    return False
 
 
 def _typed(value: Any, schema: dict[str, Any]) -> Any:

@@ -104,14 +104,16 @@ class Compiled(Record):
     # A custom resource's CRD validation rules, and the structural schema that types their values.
     rules: Any  # cel_rules.Node, or None
     structural: dict[str, Any] | None
+    defaults: bool  # whether the structural schema defaults fields (then objects are defaulted first)
 
-    __slots__ = ("rules", "source", "structural", "validator")
+    __slots__ = ("defaults", "rules", "source", "structural", "validator")
 
     def __init__(self, validator: Any, source: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
         self.validator = validator
         self.source = source
         self.rules = None
         self.structural = None
+        self.defaults = False
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -189,11 +191,12 @@ def shipped() -> ShippedSchemas:
 
 # --- errors -> problems ---------------------------------------------------------------------
 
-def problems(obj: K8sObject, compiled: Compiled) -> list[RuleProblem]:
-    """Every way `obj` breaks its schema, as (rule id, Problem), in document order."""
-    if compiled.validator.is_valid(obj.data):
+def problems(obj: K8sObject, compiled: Compiled, data: Any = None) -> list[RuleProblem]:
+    """Every way `obj` (or `data`, its defaulted form) breaks its schema, as (rule id, Problem), in document order."""
+    data = obj.data if data is None else data
+    if compiled.validator.is_valid(data):
         return []
-    errors = list(compiled.validator.iter_errors(obj.data))
+    errors = list(compiled.validator.iter_errors(data))
     patch = is_patch_file(obj.file) or any(
         type(error.kind).__name__ == "AdditionalProperties" and any(map(is_directive, error.kind.unexpected))
         for error in errors)
@@ -448,12 +451,15 @@ class SchemaValidator:
         return problems(obj, compiled) if isinstance(compiled, Compiled) else []
 
     def _custom_problems(self, obj: K8sObject, custom: Compiled) -> list[RuleProblem]:
-        found = problems(obj, custom)
+        from podlint.schemas import cel_rules
+
+        # As the API server does: defaults applied (and nulls pruned) before validation.
+        data = cel_rules.prepare(obj.data, custom.structural) if custom.defaults else obj.data
+        found = problems(obj, custom, data)
         if custom.rules is None or custom.structural is None or is_patch_file(obj.file):
             return found  # a patch is a part of an object: its rules are judged on the merged result
-        if found and any(type(error.kind).__name__ in _BLOCKING for error in custom.validator.iter_errors(obj.data)):
+        if found and any(type(error.kind).__name__ in _BLOCKING for error in custom.validator.iter_errors(data)):
             return found  # the API server evaluates no rule on an object of the wrong shape
-        from podlint.schemas import cel_rules
 
         outcome = cel_rules.evaluate(custom.rules, custom.structural, obj.data)
         self.rules_skipped += outcome.skipped
@@ -533,7 +539,8 @@ class SchemaValidator:
         if tree is not None and status_free:
             tree.properties.pop("status", None)
         if tree is not None and (tree.rules or tree.properties or tree.items or tree.additional):
-            compiled.rules, compiled.structural = tree, schema
+            compiled.rules = tree
+        compiled.structural, compiled.defaults = schema, cel_rules.has_defaults(schema)
         self._custom[key] = compiled
         return compiled
 
