@@ -207,6 +207,8 @@ class Linter:
         together, and suppressions are applied here."""
         raw = text.encode("utf-8", "replace")
         inventory = Inventory() if self.run_checks else None
+        if self.schema is not None:
+            self.schema.start_run()
         result = self._run(self._parse(lambda: parse_text(text, file), file), file, suppress.scan(raw), inventory, raw)
         if inventory is not None:
             cross, crashed = self.lint_run(inventory)
@@ -384,6 +386,8 @@ class Linter:
     def begin_run(self) -> None:
         """Keep custom resources without a schema until `end_run`: a later file may hold their CRD."""
         self._deferred = []
+        if self.schema is not None:
+            self.schema.start_run()
 
     def end_run(self) -> FileResult:
         """Validate the kept custom resources against the CRDs of the whole run; count the rest."""

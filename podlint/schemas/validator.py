@@ -399,6 +399,10 @@ class SchemaValidator:
         self._object_meta: dict[str, Any] | None = None
         self.rules_skipped = 0  # CRD validation rules not evaluated offline (transition rules, unsupported CEL)
 
+    def start_run(self) -> None:
+        """A new run (or editor buffer): its notes on unknown custom resource versions are its own."""
+        self._versions_reported.clear()
+
     def learn(self, obj: K8sObject) -> None:
         """Remember the schemas of a CustomResourceDefinition, for the custom resources of the run."""
         if not is_crd(obj):
