@@ -205,6 +205,8 @@ def read_catalogue(source: Source, mirror: Mirror, catalogue: Catalogue) -> int:
             continue
         group, name = path[:-len(".json")].split("/")
         kind, _, version = name.rpartition("_")
+        if not kind or not version:
+            continue  # not a `{kind}_{version}.json` schema (the catalogue's Utilities/ folder)
         catalogue.add((group, kind.lower(), version), from_catalogue_schema(json.loads(data)), source.repo)
         count += 1
     return count
