@@ -13,7 +13,7 @@ PIP_ARGS ?= $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 EXTRAS ?= test,helm,kustomize
 STAMP := $(VENV)/.installed-$(shell echo $(EXTRAS) | cat - pyproject.toml $(CONSTRAINTS) 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit bench schemas crd-catalogue clean lock test-latest test-oldest
+.PHONY: demo test lint typecheck unit bench bench-hostile schemas crd-catalogue clean lock test-latest test-oldest
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit("podlint needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -58,6 +58,10 @@ lock:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+# Every hostile case of issue 23 (quantities, regexes, CEL cost, $ref, FIFOs, links): time and peak memory.
+bench-hostile: $(STAMP)
+	$(BIN)/python benchmarks/hostile.py
 
 # Regenerate schemas/ from the pinned kubernetes-validate wheel (downloaded with pip).
 schemas: $(STAMP)

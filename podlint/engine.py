@@ -31,6 +31,7 @@ from podlint.schemas.crd import is_crd
 from podlint.schemas.validator import SCHEMA_RULES, SchemaValidator, Unchecked
 from podlint.schemas.versions import DEFAULT, Version
 from podlint.sources.files import Source, SourceError
+from podlint.watchdog import WATCHDOG, Overtime
 
 # Reading problems that mean an input was not (fully) linted: exit code 2.
 FAILED_READING = frozenset({"parse-error", "read-error", "yaml-tag"})
@@ -242,6 +243,16 @@ class Linter:
 
     def _run(self, parsed: ParseResult, file: str, suppressions: list[suppress.Suppression],
              inventory: Inventory | None = None, raw: bytes = b"") -> FileResult:
+        """A file's findings; the watchdog is armed meanwhile (a rule or a file past its time limit is a finding)."""
+        WATCHDOG.new_file()
+        WATCHDOG.armed = True
+        try:
+            return self._run_armed(parsed, file, suppressions, inventory, raw)
+        finally:
+            WATCHDOG.armed = False
+
+    def _run_armed(self, parsed: ParseResult, file: str, suppressions: list[suppress.Suppression],
+                   inventory: Inventory | None, raw: bytes) -> FileResult:
         rules = self.ruleset.for_file(file)
         result = FileResult(documents=len(parsed.documents), suppressions=suppressions)
         for finding in parsed.findings:
@@ -269,6 +280,14 @@ class Linter:
             result.objects += 1
             try:  # (as _isolated does, without a closure for every object)
                 self._lint_one(obj, plan, result, unreadable, inventory, raw)
+            except Overtime as exc:  # the file's own time limit: what was found so far is reported
+                result.internal_error = True
+                where = f"document {obj.document.index + 1}" + (f", {obj.kind}/{obj.name}" if obj.kind else "")
+                result.findings.append(Finding("internal-error", self.severity_of("internal-error", file),
+                                               f"linting this file was stopped at {where}: it {exc} (podlint's time "
+                                               "limit for one file); the findings before it are reported",
+                                               file, obj.document.start))
+                break
             except Exception as exc:
                 self._failed(result, obj.document, exc)
         return result
@@ -302,8 +321,15 @@ class Linter:
         crashed = False
         context = self.context(self.ruleset.for_file(""))
         for rule_id, check in self.run_checks:
+            WATCHDOG.new_file()  # each cross-object rule has a file's time limit
+            WATCHDOG.armed = True
             try:
                 problems = list(check(inventory, context))
+            except Overtime as exc:
+                crashed = True
+                findings.append(Finding("internal-error", self.severity_of("internal-error"),
+                                        f"rule {rule_id} was stopped on this run: it {exc}", "<run>", Span.point(1, 1)))
+                continue
             except Exception as exc:  # a bug in one rule must not cost the rest of the run
                 crashed = True
                 detail = self._detail(exc)
@@ -311,6 +337,8 @@ class Linter:
                                         f"rule {rule_id} failed on this run ({detail}); please report it "
                                         "with the manifests", "<run>", Span.point(1, 1)))
                 continue
+            finally:
+                WATCHDOG.armed = False
             for obj, problem in problems:
                 rules = self.ruleset.for_file(obj.file)
                 if rule_id in rules.enabled and not _ignored_by_annotation(obj, rule_id):
@@ -357,8 +385,17 @@ class Linter:
         """
         assert self.schema is not None
         skipped_before = self.schema.rules_skipped
+        WATCHDOG.step += 1
         try:
             found = self.schema.check(obj, final)
+        except Overtime as exc:
+            if exc.whole_file:
+                raise
+            WATCHDOG.fired = None
+            result.internal_error = True
+            findings.append(self.finding(obj, Problem((), f"the schema check was stopped on this object: it {exc}"),
+                                         "internal-error"))
+            return True
         except Exception as exc:  # like a rule: a validator bug must not cost the run
             result.internal_error = True
             detail = self._detail(exc)
@@ -429,9 +466,24 @@ class Linter:
                  obj: K8sObject, plan: _Plan, findings: list[Finding], result: FileResult) -> None:
         """Run checks on one view of `obj` (the object, or its pod spec), each isolated from the others."""
         context = plan.context
+        watchdog = WATCHDOG
         for rule_id, check in checks:
+            watchdog.step += 1
             try:
                 problems = list(check(view, context))
+                if watchdog.fired is not None:  # raised in a callback that a native library swallowed
+                    raise watchdog.fired
+            except Overtime as exc:
+                if exc.whole_file:
+                    raise
+                watchdog.fired = None
+                result.internal_error = True
+                where = f"document {obj.document.index + 1}" + (f", {obj.kind}/{obj.name}" if obj.kind else "")
+                findings.append(self.finding(obj, Problem((), f"rule {rule_id} was stopped on {where}: it ran past "
+                                                          f"{exc.seconds:g} s (podlint's time limit for one rule on "
+                                                          "one object); the other rules are still reported"),
+                                             "internal-error"))
+                continue
             except Exception as exc:  # a bug in one rule must not cost the rest of the run
                 result.internal_error = True
                 where = f"document {obj.document.index + 1}" + (f", {obj.kind}/{obj.name}" if obj.kind else "")

@@ -27,6 +27,7 @@ COMMON = [
     ["lint", "-qfjson", "a.yaml"],
     ["lint", "--kubernetes-version", "1.30", "--debug", "a.yaml"],
     ["lint", "--debug", "--no-debug", "--jobs", "2", "a.yaml"],
+    ["lint", "--follow-links", "a.yaml"],
     ["lint", "-j", "0", "--format", "text", "--format", "json", "a.yaml"],
     ["lint", "--format", "xml", "a.yaml"],  # read alike; run_lint rejects the value
     ["lint", "--jobs", "-1", "a.yaml"],

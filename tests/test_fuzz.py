@@ -290,3 +290,137 @@ def _is_utf8(raw: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+# --- budgets: generated quantities, regexes and CEL expressions, each within a time bound -------------------------
+
+BUDGET = settings(max_examples=120, deadline=timedelta(seconds=2), derandomize=True, database=None,
+                  suppress_health_check=[HealthCheck.too_slow])
+PER_OBJECT_SECONDS = 0.5
+
+
+def _bounded(function: Callable[[], Any]) -> Any:
+    import time
+
+    start = time.perf_counter()
+    value = function()
+    elapsed = time.perf_counter() - start
+    assert elapsed < PER_OBJECT_SECONDS, f"{elapsed:.2f} s"
+    return value
+
+
+QUANTITY_TEXT = st.builds(
+    lambda sign, whole, fraction, suffix: sign + whole + fraction + suffix,
+    st.sampled_from(["", "+", "-"]),
+    st.text("0123456789", max_size=30) | st.just("9" * 5000),
+    st.sampled_from(["", "."]) | st.text("0123456789", max_size=20).map(lambda d: "." + d),
+    st.sampled_from(["", "m", "k", "Ki", "Mi", "Ei", "E", "n", "u", "Gu", "e", "e-", "B"])
+    | st.integers(-(2**70), 2**70).map(lambda e: f"e{e}"))
+
+
+@BUDGET
+@given(QUANTITY_TEXT)
+def test_generated_quantities_are_exact_or_refused_at_once(text: str) -> None:
+    from fractions import Fraction
+
+    from podlint.model.quantity import Invalid, read_quantity
+
+    amount = _bounded(lambda: read_quantity(text))
+    match = re.fullmatch(r"([+-]?)(\d*)(?:\.(\d*))?(?:e(-?\d+))?", text)
+    if isinstance(amount, Invalid) or match is None or len(text) > 60:
+        return
+    sign, whole, fraction, exponent = match.groups()
+    power = int(exponent or 0)
+    if not -60 <= power <= 60 or not (whole or fraction is not None):  # (the reference builds the number)
+        return
+    mantissa = int((whole or "0") + (fraction or ""))
+    if mantissa == 0:
+        assert amount == 0
+        return
+    if power < -100:  # (the oracle would build 10^|power|): a non-zero amount this small is one nano unit
+        assert amount == (-1 if sign == "-" else 1) * Fraction(1, 10**9)
+        return
+    exact = Fraction(mantissa, 10 ** len(fraction or "")) * Fraction(10) ** power
+    nanos = -(-exact * 10**9 // 1)  # rounded up to a whole nano unit, as the API server does
+    assert amount == (-1 if sign == "-" else 1) * Fraction(nanos, 10**9)
+
+
+REGEX_PIECES = ["a", "b", ".", "*", "+", "?", "|", "(", ")", "[a-z]", "\\d", "\\1", "(?=a)", "(?<=a)", "{2,3}", "^",
+                "$", "(?:", "[", "]", "\\", "(a+)+", "(a|aa)*"]
+
+
+@BUDGET
+@given(st.lists(st.sampled_from(REGEX_PIECES), max_size=12).map("".join),
+       st.text("ab!", max_size=5).map(lambda tail: "a" * 30 + tail))
+def test_generated_regexes_match_in_linear_time_or_are_refused(pattern: str, text: str) -> None:
+    from podlint.policies import regex
+
+    try:
+        _bounded(lambda: regex.check(pattern))
+    except regex.RegexError as exc:
+        assert "is not a pattern RE2" in str(exc)
+        return
+    _bounded(lambda: (regex.search(pattern, text), list(regex.find_all(pattern, text))))
+
+
+CEL_LEAVES = ["x", "1", "2u", "1.5", "'a'", "\"b\"", "true", "null", "[1, 2]", "{'k': 1}", "l", "s", "b'x'",
+              "r'\\d'", "'''t'''"]
+
+
+@st.composite
+def cel_expressions(draw: st.DrawFn, depth: int = 0) -> str:
+    if depth > 3 or draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(CEL_LEAVES))
+    inner = cel_expressions(depth + 1)
+    form = draw(st.integers(0, 9))
+    if form == 0:
+        return f"({draw(inner)} {draw(st.sampled_from(['+', '-', '*', '==', '!=', '<', '&&', '||', 'in', '%']))} " \
+               f"{draw(inner)})"
+    if form == 1:
+        return f"{draw(inner)} ? {draw(inner)} : {draw(inner)}"
+    if form == 2:
+        macro = draw(st.sampled_from(["all", "exists", "exists_one", "filter", "map"]))
+        return f"l.{macro}(e{depth}, {draw(inner)})"
+    if form == 3:
+        return f"l.map(e{depth}, {draw(inner)}, {draw(inner)})"
+    if form == 4:
+        return f"[{draw(inner)}, {draw(inner)}]"
+    if form == 5:
+        return f"size({draw(inner)})"
+    if form == 6:
+        return f"{draw(st.sampled_from(['!', '-']))}{draw(inner)}"
+    if form == 7:
+        return f"{draw(inner)}[0]"
+    if form == 8:
+        return f"s.{draw(st.sampled_from(['startsWith', 'contains', 'matches']))}({draw(inner)})"
+    return f"{{'a': {draw(inner)}}}.a"
+
+
+@BUDGET
+@given(cel_expressions())
+def test_generated_cel_is_parsed_costed_and_evaluated_within_budget(source: str) -> None:
+    import cel
+
+    from podlint.policies import cel_cost, cel_syntax
+
+    try:
+        plain = cel.compile(source)
+    except ValueError:
+        return  # not CEL: the cel package refuses it, and so would a rule's loading
+    tree = cel_syntax.parse(source)  # whatever cel compiles, podlint's parser reads
+    assert cel_cost.estimate(tree) >= 0
+    context_values = {"x": 3, "l": [1, 2, 3], "s": "abc"}
+    meter = cel_cost.Meter()
+    instrumented = cel.compile(cel_cost.instrument(source, tree))
+
+    def run(program: Any, functions: dict[str, Any]) -> tuple[str, Any]:
+        try:
+            return "value", program.execute(cel.Context(variables=context_values, functions=functions))
+        except Exception as exc:
+            return "error", type(exc).__name__
+
+    expected = _bounded(lambda: run(plain, {}))
+    got = _bounded(lambda: run(instrumented, {cel_cost.TICK: meter.tick}))
+    assert got[0] == expected[0]
+    if expected[0] == "value":
+        assert got[1] == expected[1]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
+import socket as socketlib
 import subprocess
 import sys
 import tempfile
@@ -226,9 +228,30 @@ def test_size_limit_option(tmp_path: Path) -> None:
 
 
 def test_endless_input_is_cut_at_the_limit() -> None:
-    result = podlint("lint", "--max-file-size", "1Mi", "/dev/zero", timeout=20)
+    with open("/dev/zero", "rb") as zeros:
+        result = subprocess.run([sys.executable, "-m", "podlint", "lint", "--max-file-size", "1Mi", "-"], stdin=zeros,
+                                capture_output=True, text=True, cwd=ROOT, timeout=20)
     assert result.returncode == 2
-    assert "/dev/zero:1:1: error parse-error file is over the 1,048,576-byte limit" in result.stdout
+    assert "<stdin>:1:1: error parse-error file is over the 1,048,576-byte limit" in result.stdout
+
+
+def test_devices_and_fifos_named_are_read_errors(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)  # no writer: opening it for reading would block forever
+    (tmp_path / "pod.yaml").write_text(POD)
+    result = podlint("lint", "-f", "json", "/dev/zero", str(fifo), str(tmp_path / "pod.yaml"), timeout=20)
+    report = json.loads(result.stdout)
+    assert [(f["rule"], f["file"], f["message"]) for f in report["findings"] if f["rule"] == "read-error"] == [
+        ("read-error", "/dev/zero", "not a regular file (a character device): not read"),
+        ("read-error", str(fifo), "not a regular file (a FIFO): not read")]
+    assert pod_finding(1) in {(f["rule"], f["line"], f["column"]) for f in report["findings"]}
+    assert (report["summary"]["files"], result.returncode) == (3, 2)
+
+
+def test_a_shell_pipe_is_read() -> None:
+    command = f"{sys.executable} -m podlint lint -f json <(printf '%s' {shlex.quote(POD)})"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=ROOT, timeout=30)
+    assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["image-latest-tag"]
 
 
 # --- the file system: links, special files, permissions, depth, names -------------------------------------------
@@ -261,10 +284,18 @@ def hostile_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pat
         deep.mkdir()
     (deep / "pod.yaml").write_text(POD)
     (root / os.fsdecode(b"caf\xe9-latin1-name.yaml")).write_text(POD)  # a name that is not UTF-8
+    (root / "passwd.yaml").symlink_to("/etc/passwd")  # leaves the tree: reported, not read
+    (root / "outside").symlink_to("/etc")  # a folder outside the tree: the same
+    socket_path = root / "socket.yaml"
+    server = socketlib.socket(socketlib.AF_UNIX)
+    server.bind(str(socket_path))
     expected = {("read-error", "loop/back-up"), ("read-error", "self.yaml"), ("read-error", "dangling.yaml"),
+                ("read-error", "fifo.yaml"), ("read-error", "zero.yaml"), ("read-error", "passwd.yaml"),
+                ("read-error", "outside"), ("read-error", "socket.yaml"),
                 ("image-latest-tag", "loop/pod.yaml"), ("image-latest-tag", "deep/" + "d/" * DEEP_TREE + "pod.yaml"),
                 ("image-latest-tag", "caf\\xe9-latin1-name.yaml")}
     yield root, expected
+    server.close()
     subprocess.run(["rm", "-rf", str(root)], check=True)
 
 
@@ -275,8 +306,34 @@ def test_walk_reports_loops_and_skips_special_files(hostile_tree: tuple[Path, se
     assert {(f["rule"], f["file"]) for f in report["findings"]} == expected
     messages = {f["file"]: f["message"] for f in report["findings"] if f["rule"] == "read-error"}
     assert messages == {"loop/back-up": "symbolic link loop (back to .): not followed",
-                        "self.yaml": "symbolic link loop: not followed", "dangling.yaml": "broken symbolic link"}
+                        "self.yaml": "symbolic link loop: not followed", "dangling.yaml": "broken symbolic link",
+                        "fifo.yaml": "not a regular file (a FIFO): not read",
+                        "socket.yaml": "not a regular file (a socket): not read",
+                        "zero.yaml": "symbolic link to /dev/zero, outside .: not followed (--follow-links follows it)",
+                        "passwd.yaml": "symbolic link to /etc/passwd, outside .: not followed (--follow-links "
+                                       "follows it)",
+                        "outside": "symbolic link to /etc, outside .: not followed (--follow-links follows it)"}
     assert (result.returncode, result.stderr) == (2, "")
+    # Every special file and refused link counts as a file of the summary (each file here has a finding).
+    assert report["summary"]["files"] == len({f["file"] for f in report["findings"]})
+
+
+def test_links_out_of_the_tree_are_followed_when_asked(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "pod.yaml").write_text(POD)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "pod.yaml").symlink_to(outside / "pod.yaml")
+    (tree / "zero.yaml").symlink_to("/dev/zero")
+    refused = json.loads(podlint("lint", "-f", "json", ".", cwd=tree).stdout)["findings"]
+    assert [(f["rule"], f["file"]) for f in refused] == [("read-error", "pod.yaml"), ("read-error", "zero.yaml")]
+    followed = json.loads(podlint("lint", "-f", "json", "--follow-links", ".", cwd=tree).stdout)["findings"]
+    assert [(f["rule"], f["file"], f["message"]) for f in followed] == [
+        ("image-latest-tag", "pod.yaml", followed[0]["message"]),
+        ("read-error", "zero.yaml", "not a regular file (a character device): not read")]  # only regular files
+    named = json.loads(podlint("lint", "-f", "json", "pod.yaml", cwd=tree).stdout)["findings"]  # as pre-commit names it
+    assert [(f["rule"], f["file"]) for f in named] == [("read-error", "pod.yaml")]
 
 
 ROOT_USER = os.geteuid() == 0

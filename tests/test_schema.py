@@ -24,6 +24,7 @@ from podlint.schemas.versions import SUPPORTED, format_version
 from podlint.sources.files import Source, expand
 from tests.conftest import CORPUS, ROOT
 from tests.manifests import GOOD as POD
+from tests.manifests import crd
 
 # Kinds of every built-in API group a manifest commonly holds.
 COMMON_KINDS = [
@@ -165,26 +166,7 @@ def test_api_version_verdicts_follow_the_target_version() -> None:
 
 # --- custom resources -----------------------------------------------------------------------
 
-CRD = """apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {kind: Widget, plural: widgets}
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                size: {type: integer}
-"""
+CRD = crd("Widget", "{size: {type: integer}}")
 WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: big, colour: red}\n"
 
 

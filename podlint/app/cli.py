@@ -62,6 +62,8 @@ SchemaDirOption = Annotated[list[Path] | None, typer.Option(
     "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
     "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")]
 DebugOption = Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")]
+FollowLinksOption = Annotated[bool, typer.Option("--follow-links", help="Follow symbolic links that leave the "
+                                                 "scanned folder (by default reported and not read).")]
 
 
 @app.command()
@@ -91,6 +93,7 @@ def lint(
                                                "(comma-separated ids).")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes; 0: one per core for a large "
                                       "input, a single one for a small input.")] = 0,
+    follow_links: FollowLinksOption = False,
     values: Annotated[list[Path] | None, typer.Option(
         "--values", help="A Helm values file for the charts (repeatable; later files win).")] = None,
     set_values: Annotated[list[str] | None, typer.Option(
@@ -110,8 +113,8 @@ def lint(
                           kubernetes_version=kubernetes_version, profile=profile, config=config, baseline=baseline,
                           write_baseline=write_baseline, schema_dir=schema_dir, policy=policy,
                           max_file_size=max_file_size, debug=debug, fix=fix, diff=diff, select=select, jobs=jobs,
-                          values=values, set=set_values, release_name=release_name, namespace=namespace,
-                          render=render)
+                          follow_links=follow_links, values=values, set=set_values, release_name=release_name,
+                          namespace=namespace, render=render)
     try:
         exit_code = run_lint(request)
     except UsageError as error:
@@ -153,10 +156,12 @@ def fix_command(
     baseline: BaselineOption = None,
     schema_dir: SchemaDirOption = None,
     debug: DebugOption = False,
+    follow_links: FollowLinksOption = False,
 ) -> None:
     """Apply the safe fixes (rules marked fixable), rewrite the files, then report what remains."""
     lint(paths, output_formats, output, fail_on, quiet, kubernetes_version, profile, config, baseline,
-         write_baseline=None, schema_dir=schema_dir, debug=debug, fix=True, diff=diff, select=select)
+         write_baseline=None, schema_dir=schema_dir, debug=debug, fix=True, diff=diff, select=select,
+         follow_links=follow_links)
 
 
 _CONFIG_OPTION = typer.Option("--config", "-c", help="Configuration file whose custom rules to include.")

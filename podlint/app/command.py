@@ -53,6 +53,7 @@ class LintRequest(NamedTuple):
     diff: bool = False
     select: str | None = None
     jobs: int = 0  # 0: as many workers as cores for a large input, one for a small one
+    follow_links: bool = False  # follow symbolic links out of the scanned tree
     # Charts and overlays (sources/detect.py): rendered unless `render` is "never".
     values: list[Path] | None = None  # --values files for Helm, in order
     set: list[str] | None = None  # --set K=V for Helm, in order
@@ -82,7 +83,7 @@ def run_lint(request: LintRequest) -> int:
     if request.max_file_size is not None:
         settings.options.max_file_bytes = _byte_count(request.max_file_size)
     render = _render_options(request, settings.options)
-    sources: Iterable[Source | SourceError] = expand(request.paths, settings.exclude)
+    sources: Iterable[Source | SourceError] = expand(request.paths, settings.exclude, request.follow_links)
     if render is not None:
         from podlint.sources.detect import plan_inputs
 

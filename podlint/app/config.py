@@ -6,6 +6,7 @@ file, line and key, and near-miss names get a suggestion.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,15 @@ class Config(Record):
         self.overrides = [] if overrides is None else overrides
         self.raw = {} if raw is None else raw
         self.policies = Policies() if policies is None else policies
+
+
+def repository_root(folder: Path) -> Path:
+    """The nearest folder at or above `folder` with a `.git`, else `folder` itself (resolved)."""
+    start = Path(os.path.realpath(folder))
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
 
 
 def find_config(start: Path) -> Path | None:
@@ -135,18 +145,37 @@ class _Reader:
                 config.overrides = self.overrides(path, value)
         return config
 
+    def inside(self, path: FieldPath, relative: str) -> Path:
+        """`relative` to the configuration's folder; a usage error when it leaves the repository.
+
+        A configuration arrives with the pull request it lints: it may name rules, policies and
+        schemas of its own repository, never `/etc` or `../../other-project`.
+        """
+        target = self.base_dir / relative
+        root = repository_root(self.base_dir)
+        resolved = Path(os.path.realpath(target))
+        if not resolved.is_relative_to(root):
+            raise self.fail(path, f"{relative!r} leaves the repository ({root}): configuration paths must stay "
+                                  "inside it", "value")
+        return target
+
     def extensions(self, key: str, value: Any) -> None:
         """`custom-rules` and `policies`: loaded now, so that a broken one fails before any file is linted."""
         where = Located(self.name, self.document, (key,))
         try:
             if key == "custom-rules":
+                for index, item in enumerate(value) if isinstance(value, list) else ():
+                    if isinstance(item, str):
+                        self.inside((key, index), item)
                 add_custom_rules(self.policies, value, where, self.base_dir)
             else:
                 paths = [value] if isinstance(value, str) else value
                 if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
                     raise self.fail((key,), "expected a list of files or folders of ValidatingAdmissionPolicies",
                                     "value")
-                add_policy_files(self.policies, [self.base_dir / path for path in paths], f"{self.name}: policies")
+                at = (key,) if isinstance(value, str) else None
+                folders = [self.inside(at or (key, index), path) for index, path in enumerate(paths)]
+                add_policy_files(self.policies, folders, f"{self.name}: policies")
         except PolicyError as exc:
             raise ConfigError(str(exc)) from None
         self.catalogue = {**self.catalogue, **{entry.rule.id: entry.rule for entry in self.policies.rules}}
@@ -168,11 +197,12 @@ class _Reader:
         return tuple(value)
 
     def folders(self, path: FieldPath, value: Any) -> tuple[Path, ...]:
-        if isinstance(value, str):
+        single = isinstance(value, str)
+        if single:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise self.fail(path, "expected a list of folders", "value")
-        folders = tuple(self.base_dir / item for item in value)
+        folders = tuple(self.inside(path if single else (*path, index), item) for index, item in enumerate(value))
         for index, folder in enumerate(folders):
             if not folder.is_dir():
                 raise self.fail((*path, index), f"{folder} is not a folder", "value")

@@ -59,6 +59,7 @@ def _lint_parser() -> argparse.ArgumentParser:
     parser.add_argument("--diff", action="store_true")
     parser.add_argument("--select")
     parser.add_argument("-j", "--jobs", type=int)
+    parser.add_argument("--follow-links", dest="follow_links", action="store_true")
     parser.add_argument("--values", action="append", type=Path)
     parser.add_argument("--set", action="append")
     parser.add_argument("--release-name", dest="release_name")

@@ -22,6 +22,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from podlint import watchdog
 from podlint.engine import FileResult, Linter, Options, lint_file
 from podlint.model.inventory import Inventory
 from podlint.sources.files import Source, SourceError
@@ -95,6 +96,8 @@ def _plan(items: Sequence[Item], chunks: int) -> list[list[int]]:
 
 def _start_worker(options: Options) -> None:
     global _worker_linter
+    watchdog.stop()  # a forked worker inherits the handler but no interval timer: start its own
+    watchdog.start()
     _worker_linter = Linter(options)
     _worker_linter.begin_run()  # custom resources without a known CRD wait, and go back to the main process
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from podlint import watchdog
 from podlint.app.parallel import choose_jobs, lint_files
 from podlint.engine import FileResult, Linter, lint_file
 from podlint.findings import Finding, Severity, suppress
@@ -57,7 +58,7 @@ def lint_sources(items: Iterable[Source | SourceError], linter: Linter, jobs: in
     # No cyclic collection during the run either: the inventory (and the custom resources
     # waiting for their CRDs) keep most objects of the run alive, and each collection would
     # scan them again (~9% of a run); linting makes no cycles (tests/test_fast_paths.py).
-    with gc_paused():
+    with gc_paused(), watchdog.running():
         return _lint_run(items, linter, jobs)
 
 

@@ -7,13 +7,11 @@ from collections.abc import Iterator
 from podlint.checks import Context, Problem, pod_check
 from podlint.checks.fields import as_dict, spec_path
 from podlint.model.podspec import ContainerView, PodSpecView, is_placeholder
-from podlint.model.quantity import parse_quantity
+from podlint.model.quantity import OUT_OF_RANGE, Invalid, parse_quantity, read_quantity
 from podlint.model.validation import go_value, qualified_name
-from podlint.patterns import lazy
 
 STANDARD_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
 BYTE_RESOURCES = ("memory", "ephemeral-storage")
-_QUANTITY_SYNTAX = lazy(r"^[+-]?[0-9.]+[eEinumkKMGTP]*[-+]?[0-9]*$")
 
 
 def _is_hugepages(name: str) -> bool:
@@ -62,20 +60,15 @@ def invalid_quantity(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
             for name, value in amounts.items():
                 if value is None or isinstance(value, bool) or is_placeholder(value):
                     continue
-                amount = parse_quantity(value)
-                if amount is not None and amount.numerator >= 0:  # (the sign of a Fraction is its numerator's)
+                amount = read_quantity(value)
+                if not isinstance(amount, Invalid) and amount.numerator >= 0:  # (a Fraction's sign is its numerator's)
                     continue
+                if isinstance(amount, Invalid) and amount is not OUT_OF_RANGE and not isinstance(value, str):
+                    continue  # a list or a mapping: the schema stage reports its type
                 where = f"{spec_path(container, 'resources', kind)}[{name}]"
-                path = container.child("resources", kind, name)
-                if amount is None and isinstance(value, str):
-                    text = value.strip()
-                    detail = ("unable to parse quantity's suffix" if _QUANTITY_SYNTAX.match(text) else
-                              "quantities must match the regular expression "
-                              "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
-                    yield Problem(path, f"{where}: Invalid value: {go_value(value)}: {detail}", anchor="value")
-                elif amount is not None:
-                    yield Problem(path, f"{where}: Invalid value: {go_value(value)}: must be greater than or "
-                                  "equal to 0", anchor="value")
+                detail = amount if isinstance(amount, Invalid) else "must be greater than or equal to 0"
+                yield Problem(container.child("resources", kind, name), f"{where}: Invalid value: {go_value(value)}: "
+                              f"{detail}", anchor="value")
 
 
 @pod_check("non-overcommittable-resource")

@@ -9,14 +9,19 @@ applied and the result still reads cleanly; its untouched bytes stay as they wer
 from __future__ import annotations
 
 import codecs
+import contextlib
 import difflib
+import errno
+import itertools
 import os
+import signal
 import stat
-import tempfile
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from podlint.app.run import RunResult, lint_sources
 from podlint.edit.edits import lines_of
@@ -99,19 +104,50 @@ def _encoding(raw: bytes) -> tuple[bytes, str]:
     return b"", "utf-8"
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Replace the file atomically, keeping its permissions (and writing through a symbolic link)."""
+def _write(path: Path, data: bytes, tree: Path | None = None) -> None:
+    """Replace the file atomically: a temporary file in the same folder, written and synced, with the
+    file's permissions and (where the process may set them) owner, renamed over it, the folder synced.
+
+    An interrupt at any moment leaves the old file or the new one, never a mix (SIGTERM is turned
+    into an exit while fixing, see fix_sources, so the temporary file is removed too). A file
+    reached through a symbolic link is written only where its target stays inside `tree`.
+    """
     target = path.resolve()
-    mode = stat.S_IMODE(target.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".podlint-fix")
+    if tree is not None and not target.is_relative_to(Path(os.path.realpath(tree))):
+        raise OSError(errno.EPERM, f"a symbolic link to {target}, outside {tree}: not written")
+    info = target.stat()
+    # The temporary file is named before it exists, so that the clean-up knows it whenever an
+    # interrupt lands; SIGINT and SIGTERM wait (blocked) until the file is renamed or removed.
+    temporary: Path | None = target.parent / f".{target.name}.{os.getpid()}.{next(_SERIAL)}.podlint-fix"
+    blocking = threading.current_thread() is threading.main_thread() and hasattr(signal, "pthread_sigmask")
+    if blocking:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
+        assert temporary is not None
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-        os.chmod(temporary, mode)
+            stream.flush()
+            os.fchmod(stream.fileno(), stat.S_IMODE(info.st_mode))
+            if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+                with contextlib.suppress(PermissionError):  # only root may give a file to another user
+                    os.fchown(stream.fileno(), info.st_uid, info.st_gid)
+            os.fsync(stream.fileno())
         os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        temporary = None
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the rename itself, on disk
+        finally:
+            os.close(folder)
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        if blocking:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+_SERIAL = itertools.count()
 
 
 class FixingLinter(Linter):
@@ -123,6 +159,7 @@ class FixingLinter(Linter):
         self.rules = rules
         self.write = write
         self.paths: dict[str, Path | None] = {}
+        self.trees: dict[str, Path | None] = {}
         self.files: list[FileFix] = []
 
     def wanted(self, finding: Finding, suppressions: list[Suppression]) -> bool:
@@ -155,7 +192,7 @@ class FixingLinter(Linter):
         if self.write and path is not None:
             bom, codec = _encoding(raw)
             try:
-                _write(path, bom + change.after.encode(codec))
+                _write(path, bom + change.after.encode(codec), self.trees.get(file))
             except OSError as exc:
                 change.error = f"cannot write: {exc.strerror or exc}"
                 return result, raw
@@ -204,10 +241,29 @@ def fix_sources(items: Iterable[Source | SourceError], linter: FixingLinter) -> 
         for item in sources:
             if isinstance(item, Source):
                 linter.paths[item.name] = item.path
+                linter.trees[item.name] = item.tree
             yield item
 
-    run = lint_sources(remember(items), linter)
+    with _terminate_as_exit():
+        run = lint_sources(remember(items), linter)
     return FixRun(run, linter.files)
+
+
+class _terminate_as_exit:
+    """SIGTERM ends the process as SIGINT does, through the `finally` blocks that remove temporary files."""
+
+    def __enter__(self) -> None:
+        self.previous: Any = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, _exit_on_signal)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _diff_lines(text: str) -> list[str]:

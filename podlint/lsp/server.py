@@ -19,21 +19,23 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition
 
-from podlint import __version__
+from podlint import __version__, watchdog
 from podlint.app.config import CONFIG_NAMES, ConfigError, find_config, settle
 from podlint.engine import Linter
 from podlint.findings import Edit, Finding, Severity, Span, suppress
 from podlint.lsp.renders import Renders, Root
 from podlint.patterns import lazy
-from podlint.reading.parse import parse_text
+from podlint.reading.parse import MAX_FILE_BYTES, parse_text
 from podlint.rules.catalogue import Rule, load_catalogue
 from podlint.rules.ruleset import matches_glob
 from podlint.sources.files import MANIFEST_SUFFIXES
@@ -154,9 +156,27 @@ def _ordered(position: ServerTextPosition) -> tuple[int, int]:
     return position.line, position.character
 
 
+class PodlintProtocol(LanguageServerProtocol):
+    """pygls' protocol, hardened: a change to a document that is not open, or older than the version
+    already held (a stale or replayed change), is dropped instead of raising or rewinding the buffer."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        documents: dict[str, TextDocument] = self.workspace.text_documents
+        document = documents.get(unquote(params.text_document.uri))
+        if document is None:
+            log.warning("a change to %s, which is not open: dropped", params.text_document.uri[:200])
+            return
+        held, sent = document.version, params.text_document.version
+        if held is not None and sent is not None and sent <= held:
+            return  # stale
+        yield from super().lsp_text_document__did_change(params)
+
+
 class PodlintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("podlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("podlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=PodlintProtocol)
         self.linted: dict[str, Linted] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.config_of_folder: dict[Path, Path | None] = {}
@@ -229,6 +249,13 @@ class PodlintServer(LanguageServer):
         text = document.source
         if known is not None and known.version == document.version and known.text == text:
             return known
+        if len(text) > MAX_FILE_BYTES // 4 and len(text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
+            # as `podlint lint` skips a file over the size limit: one diagnostic, no linting
+            linted = self.linted[key] = Linted(document.version, text, [""], [])
+            message = f"the buffer is over the {MAX_FILE_BYTES:,}-byte limit (--max-file-size): not linted"
+            linted.entries = [self.entry(Finding("parse-error", Severity.ERROR, message, document.path or "",
+                                                 Span.point(1, 1)), linted.lines, load_catalogue().get("parse-error"))]
+            return linted
         linted = self.linted[key] = Linted(document.version, text, split_lines(text), [])
         roots = self.render_roots(document.path)
         if roots:  # part of a chart or overlay: its render's findings, not a lint of the file on its own
@@ -501,5 +528,6 @@ def create_server() -> PodlintServer:
 def serve() -> int:
     """Serve on standard input and output until the client says exit: 0 after a shutdown request, else 1."""
     server = create_server()
-    server.start_io()
+    with watchdog.running():  # a rule stuck on a buffer becomes a diagnostic, not a hung editor
+        server.start_io()
     return 0 if server.shut_down else 1

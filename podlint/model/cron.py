@@ -37,6 +37,9 @@ class ScheduleError(ValueError):
 def _int(text: str) -> int:
     if not _ATOI.match(text):
         raise ScheduleError(f'failed to parse int from {text}: strconv.Atoi: parsing "{text}": invalid syntax')
+    if len(text.lstrip("+-").lstrip("0")) > 19:  # beyond int64 (and Python's int() refuses 4,300 digits)
+        shown = text if len(text) <= 40 else f"{text[:40]}…"
+        raise ScheduleError(f'failed to parse int from {shown}: strconv.Atoi: parsing "{shown}": value out of range')
     number = int(text)
     if number < 0:
         raise ScheduleError(f"negative number ({number}) not allowed: {text}")

@@ -181,11 +181,16 @@ def env_var_name(value: str, relaxed: bool) -> list[str]:
     return errors
 
 
+_LONGEST_SHOWN = 256
+
+
 def go_value(value: object) -> str:
     """A value as the API server prints it in `Invalid value: ...` (Go's %q for strings)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
+        if len(value) > _LONGEST_SHOWN:  # one huge value must not flood the report
+            return f"{json.dumps(value[:_LONGEST_SHOWN // 2], ensure_ascii=False)}… ({len(value):,} characters)"
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, int | float):
         return str(value)

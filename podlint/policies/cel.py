@@ -22,7 +22,7 @@ from podlint.findings import FieldPath
 from podlint.model.objects import lookup
 from podlint.model.podspec import is_placeholder
 from podlint.patterns import lazy
-from podlint.policies import k8s_cel
+from podlint.policies import cel_cost, cel_syntax, k8s_cel, regex
 
 # cel-go syntax that cel-rust does not parse: refused (custom rules) or skipped (policies) when loaded.
 _UNSUPPORTED_SYNTAX = lazy(r"unsupported syntax '([^']+)'")
@@ -36,12 +36,17 @@ class CelUnsupported(CelCompileError):
     """Valid CEL that this engine cannot run (the optional `.?` syntax): not the author's mistake."""
 
 
+class CelCostError(CelCompileError):
+    """An expression whose estimated cost is over the budget, refused when loaded (as the API server refuses it)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Expression:
     source: str
-    program: Any  # cel.Program
+    program: Any  # cel.Program, of the instrumented source (cel_cost.instrument)
     functions: frozenset[str]
     variables: frozenset[str]
+    cost: float = 0.0  # the estimate at load time (cel_cost.ASSUMED sizes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,7 @@ class Outcome:
 
     value: Any = None
     error: str | None = None
+    exhausted: bool = False  # the evaluation was stopped by its cost or time budget
 
 
 class CelEnvironment:
@@ -73,7 +79,8 @@ class CelEnvironment:
         logger.addHandler(logging.NullHandler())
         logger.propagate = False
         self._cel = cel
-        self.functions = k8s_cel.functions()
+        self.meter = cel_cost.Meter()
+        self.functions = k8s_cel.functions(self.meter)
         self.context = cel.Context(variables={"oldObject": None, "params": None}, functions=self.functions)
         self._bound: dict[str, Any] = {}
         self._errors: dict[str, str] = {}
@@ -132,8 +139,42 @@ class CelEnvironment:
                                      "engine (use has() to test for a field)") from None
             raise CelCompileError(text.replace("ERROR: <input>:", "").strip()) from None
         references = program.references()
+        try:
+            tree = cel_syntax.parse(source)
+        except cel_syntax.CelSyntaxError as exc:  # CEL that cel-rust reads and podlint's parser does not
+            raise CelCompileError(f"podlint cannot estimate the cost of this expression ({exc}); "
+                                  "please report it with the expression") from None
+        self._check_patterns(tree)
+        cost = cel_cost.estimate(tree)
+        if cost > cel_cost.STATIC_LIMIT:
+            sizes = cel_cost.ASSUMED
+            raise CelCostError(
+                f"estimated rule cost exceeds budget by factor of {cost / cel_cost.STATIC_LIMIT:,.1f}x "
+                f"(podlint's estimate {cost:,.0f}, with lists and maps of {sizes.items:g} entries and strings of "
+                f"{sizes.chars:g} characters, over the limit of {cel_cost.STATIC_LIMIT:,}; "
+                "try fewer nested comprehensions)")
+        if cel_cost.has_comprehension(tree):
+            program = self._cel.compile(cel_cost.instrument(source, tree))
         self._note_fields(source)
-        return Expression(source, program, frozenset(references["functions"]), frozenset(references["variables"]))
+        return Expression(source, program, frozenset(references["functions"]), frozenset(references["variables"]),
+                          cost)
+
+    def _check_patterns(self, tree: cel_syntax.Node) -> None:
+        """A literal pattern the regex engine cannot take is the rule's mistake: refused when loaded."""
+        for function, pattern in cel_cost.literal_patterns(tree):
+            if function == "matches":  # cel-rust's own `regex` crate (linear time, like RE2)
+                try:
+                    self._cel.evaluate("''.matches(p)", {"p": pattern})
+                except Exception as exc:  # (the crate's parse error, as text)
+                    detail = str(exc).split(" not a valid regex:", 1)[-1].split(". Check function", 1)[0]
+                    detail = " ".join(line.strip() for line in detail.splitlines() if line.strip().startswith(
+                        "error:")) or "not a valid regex"
+                    raise CelCompileError(f"matches({pattern!r}): {detail.removeprefix('error: ')}") from None
+            else:
+                try:
+                    regex.check(pattern)
+                except regex.RegexError as exc:
+                    raise CelCompileError(f"{function}(): {exc}") from None
 
     def unknown_functions(self, expression: Expression) -> list[str]:
         """Functions the expression calls that this environment does not have."""
@@ -142,12 +183,26 @@ class CelEnvironment:
                       and name not in self.functions)
 
     def evaluate(self, expression: Expression) -> Outcome:
+        """The expression's value on the bound variables, within its cost and time budget (cel_cost.Meter)."""
         if self._errors:
             return Outcome(error=next(iter(self._errors.values())))
+        meter = self.meter
+        meter.reset()
         try:
-            return Outcome(value=expression.program.execute(self.context))
+            value = expression.program.execute(self.context)
         except Exception as exc:  # every failure of an expression is an evaluation error, as in Kubernetes
+            if meter.exceeded is not None:
+                return Outcome(error=_budget(meter), exhausted=True)
             return Outcome(error=describe(exc))
+        if meter.exceeded is not None:  # an error that `||`/`&&` absorbed still ends the evaluation
+            return Outcome(error=_budget(meter), exhausted=True)
+        return Outcome(value=value)
+
+
+def _budget(meter: cel_cost.Meter) -> str:
+    if meter.exceeded == cel_cost.EXCEEDED:
+        return f"{cel_cost.EXCEEDED} (podlint's per-evaluation budget of {meter.limit:,}, as the API server's)"
+    return meter.exceeded or cel_cost.EXCEEDED
 
 
 def describe(exc: BaseException) -> str:

@@ -29,10 +29,11 @@ from podlint.findings import FieldPath, Severity, format_path
 from podlint.model.objects import K8sObject, lookup
 from podlint.model.podspec import PodSpecView, is_placeholder
 from podlint.patterns import lazy
-from podlint.policies import fields
+from podlint.policies import fields, schema_rules
 from podlint.policies.base import Located, Policies, PolicyError, PolicyRule, as_list
 from podlint.policies.cel import (
     CelCompileError,
+    CelCostError,
     CelEnvironment,
     Expression,
     Outcome,
@@ -116,10 +117,13 @@ class CustomRule:
             return  # a template's value is unknown until rendered (unrendered-template reports it)
         if outcome.error is None and not isinstance(outcome.value, bool):
             outcome = Outcome(error=f"the expression gave {type(outcome.value).__name__}, not a bool")
-        if outcome.error is not None and not self.fail_on_error:
-            return  # failurePolicy Ignore, as an admission policy would
+        if outcome.error is not None and not self.fail_on_error and not outcome.exhausted:
+            return  # failurePolicy Ignore, as an admission policy would (a stopped evaluation is always reported)
         where = self.path if self.path is not None else position(self.expression.source, root, data)
-        if outcome.error is not None:
+        if outcome.exhausted:
+            message = (f"{self.message or 'custom rule ' + self.id}: the expression was stopped on this object: "
+                       f"{outcome.error}")
+        elif outcome.error is not None:
             message = (f"{self.message or 'custom rule ' + self.id}: the expression failed to evaluate "
                        f"({outcome.error}); an evaluation error counts as a failed validation (failurePolicy Fail)")
         else:
@@ -324,12 +328,18 @@ class RuleReader:
                 self._check_fields(field_path, rule, where, ("schema", *schema_path), name)
             except PolicyError as exc:
                 raise PolicyError(str(exc).replace(f"{name}: ", f"{name}: schema names ", 1)) from None
-        return cls(schema, format_checker=cls.FORMAT_CHECKER)
+        try:
+            schema_rules.refuse_unsafe(schema)
+        except schema_rules.SchemaRefused as exc:
+            raise where.error(("schema", *exc.path), f"{name}: {exc.message}") from None
+        return schema_rules.validator(schema, cls)
 
     def _cel(self, source: Any, key: str, environment: CelEnvironment, rule: CustomRule, where: Located,
              name: str) -> Expression:
         try:
             expression = environment.compile(source)
+        except CelCostError as exc:
+            raise where.error((key,), f"{name}: {key}: {exc}") from None
         except CelCompileError as exc:
             raise where.error((key,), f"{name}: {key} does not compile: {exc}") from None
         unknown = environment.unknown_functions(expression)

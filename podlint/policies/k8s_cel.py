@@ -7,7 +7,7 @@ Kubernetes libraries that admission policies commonly use and that need no clust
 
 - quantity: `quantity`, `isQuantity`, `compareTo`, `isGreaterThan`, `isLessThan`, `add`, `sub`,
   `asInteger`, `asApproximateFloat`, `isInteger`, `sign` (exact, with podlint's quantity parser);
-- regex: `find`, `findAll` (Python's `re`; RE2 and `re` agree on the patterns policies use);
+- regex: `find`, `findAll`, with RE2 as in Kubernetes (linear time: `regex.py`);
 - lists: `isSorted`, and `indexOf`/`lastIndexOf` on lists as well as strings.
 
 A quantity is carried as a one-key map (`{"@quantity": "<exact fraction>"}`) because a function
@@ -23,8 +23,9 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from podlint.model.quantity import parse_quantity
-from podlint.policies import k8s_cel_types
+from podlint.model.quantity import OUT_OF_RANGE, Invalid, parse_quantity, read_quantity
+from podlint.policies import k8s_cel_types, regex
+from podlint.policies.cel_cost import TICK, Meter
 
 QUANTITY_KEY = "@quantity"
 
@@ -40,9 +41,10 @@ def _quantity_of(amount: Fraction) -> dict[str, str]:
 
 
 def quantity(text: Any) -> dict[str, str]:
-    amount = parse_quantity(text) if isinstance(text, str) else None
-    if amount is None:
-        raise ValueError(f"invalid quantity: {text!r}")
+    amount = read_quantity(text) if isinstance(text, str) else None
+    if amount is None or isinstance(amount, Invalid):
+        shown = text if not isinstance(text, str) or len(text) <= 64 else text[:64] + "…"
+        raise ValueError(f"invalid quantity: {shown!r}" + (f" ({amount})" if amount is OUT_OF_RANGE else ""))
     return _quantity_of(amount)
 
 
@@ -84,15 +86,20 @@ def sign(value: Any) -> int:
 def find(text: Any, pattern: Any) -> str:
     if not isinstance(text, str) or not isinstance(pattern, str):
         raise TypeError("no such overload: find(string, string)")
-    match = re.search(pattern, text)
-    return match.group(0) if match else ""
+    return regex.search(pattern, text) or ""
 
 
 def find_all(text: Any, pattern: Any, limit: Any = -1) -> list[str]:
     if not isinstance(text, str) or not isinstance(pattern, str) or not isinstance(limit, int):
         raise TypeError("no such overload: findAll(string, string[, int])")
-    found = [match.group(0) for match in re.finditer(pattern, text)]
-    return found if limit < 0 else found[:limit]
+    if limit == 0:
+        return []
+    found: list[str] = []
+    for match in regex.find_all(pattern, text):
+        found.append(match)
+        if len(found) == limit:
+            break
+    return found
 
 
 def is_sorted(items: Any) -> bool:
@@ -113,8 +120,53 @@ def _with_lists(strings: Callable[..., Any], last: bool) -> Callable[..., Any]:
     return index
 
 
-def functions() -> dict[str, Callable[..., Any]]:
-    """Every function of the environment beyond the CEL core, by name."""
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, str | bytes | list | dict) else 1
+
+
+def _linear(*args: Any) -> float:
+    return sum(_size(arg) for arg in args)
+
+
+def _pairs(first: Any = None, second: Any = None, *rest: Any) -> float:
+    """Comparing every entry of one list with every entry of the other (`distinct` compares a list with itself)."""
+    return _size(first) * _size(first if second is None else second)
+
+
+def _flattened(items: Any = None, depth: Any = 1) -> float:
+    if not isinstance(items, list):
+        return 1
+    return sum(_size(item) for item in items) * max(1, depth if isinstance(depth, int) else 1) + len(items)
+
+
+def _counted(count: Any = 0, *rest: Any) -> float:
+    return count if isinstance(count, int) else 1
+
+
+def _replaced(text: Any = "", old: Any = "", new: Any = "", *rest: Any) -> float:
+    return _size(text) * max(1, _size(new)) + _size(old)
+
+
+# What the library functions that run in Python cost, by their arguments (cel-go's units: a tenth of
+# a unit per character or entry scanned), charged before they run: `distinct` compares every pair,
+# `lists.range(10**9)` would build a billion-entry list.
+_COSTS: dict[str, Callable[..., float]] = {
+    "distinct": _pairs, "sets.contains": _pairs, "sets.intersects": _pairs, "sets.equivalent": _pairs,
+    "flatten": _flattened, "lists.range": _counted, "replace": _replaced,
+}
+
+
+def _charged(function: Callable[..., Any], cost: Callable[..., float], meter: Meter) -> Callable[..., Any]:
+    def charged(*args: Any) -> Any:
+        meter.charge(1 + 0.1 * cost(*args))
+        return function(*args)
+
+    charged.__name__ = getattr(function, "__name__", "function")
+    return charged
+
+
+def functions(meter: Meter | None = None) -> dict[str, Callable[..., Any]]:
+    """Every function of the environment beyond the CEL core, by name; with a meter, each charges its cost."""
     from cel import stdlib
 
     table: dict[str, Callable[..., Any]] = {}
@@ -139,6 +191,9 @@ def functions() -> dict[str, Callable[..., Any]]:
         "lastIndexOf": _with_lists(table["lastIndexOf"], last=True),
     })
     table.update(k8s_cel_types.functions(table))  # URL, IP, CIDR, format, semver
+    if meter is not None:
+        table = {name: _charged(function, _COSTS.get(name, _linear), meter) for name, function in table.items()}
+        table[TICK] = meter.tick
     return table
 
 

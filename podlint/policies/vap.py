@@ -34,6 +34,7 @@ from podlint.patterns import lazy
 from podlint.policies.base import Located, Policies, PolicyError, PolicyRule
 from podlint.policies.cel import (
     CelCompileError,
+    CelCostError,
     CelEnvironment,
     CelUnsupported,
     Expression,
@@ -164,9 +165,10 @@ class Policy:
         for condition in self.conditions:
             outcome = environment.evaluate(condition.expression)
             if outcome.error is not None:
-                if self.fail:
+                if self.fail or outcome.exhausted:
+                    note = "" if outcome.exhausted else _FAIL_NOTE
                     yield Problem((), self._denied(binding, f"matchCondition '{condition.name}' resulted in error: "
-                                                            f"{_explain(outcome, failed)}{_FAIL_NOTE}"))
+                                                            f"{_explain(outcome, failed)}{note}"))
                 return
             if outcome.value is not True:
                 return
@@ -179,10 +181,10 @@ class Policy:
             if outcome.error is None and not isinstance(outcome.value, bool):
                 outcome = Outcome(error=f"the expression gave {type(outcome.value).__name__}, not a bool")
             if outcome.error is not None:
-                if not self.fail:
+                if not self.fail and not outcome.exhausted:  # (a stopped evaluation is always reported)
                     continue
                 message = (f"expression '{validation.expression.source}' resulted in error: "
-                           f"{_explain(outcome, failed)}{_FAIL_NOTE}")
+                           f"{_explain(outcome, failed)}{'' if outcome.exhausted else _FAIL_NOTE}")
             else:
                 message = self._message(validation)
             if validation.reason:
@@ -392,6 +394,8 @@ class _Compiler:
         except CelUnsupported as exc:
             self.skip = self.skip or _Skip(path, str(exc))
             return self.environment.compile("true")
+        except CelCostError as exc:
+            raise self.where.error(path, f"{self.what}: {format_path(path)}: {exc}") from None
         except CelCompileError as exc:
             raise self.where.error(path, f"{self.what}: {format_path(path)} does not compile: {exc}") from None
         for variable, meaning in OFFLINE_UNKNOWN.items():

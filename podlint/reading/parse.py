@@ -178,9 +178,11 @@ def _to_float(text: str) -> float | None:
     if lowered == ".nan":
         return math.nan
     try:
-        return float(text.replace("_", ""))
+        number = float(text.replace("_", ""))
     except ValueError:
         return None
+    # go-yaml reads a float that overflows (`1e999`: ParseFloat's range error) as a string.
+    return None if math.isinf(number) and any(c.isdigit() for c in text) else number
 
 
 def _int_value(text: str) -> int | float | str:
@@ -200,8 +202,8 @@ def _valid_scalar(tag: str, text: str, value: Any) -> bool:
     """Whether an explicitly tagged scalar (`!!int abc`) is what its tag says; implicit ones always are."""
     if tag == _INT:
         return _INT_TEXT.match(text) is not None
-    if tag == _FLOAT:
-        return not isinstance(value, str)
+    if tag == _FLOAT:  # (a float that overflows, `1e999`, is read as its text, as go-yaml reads it)
+        return not isinstance(value, str) or _FLOAT_TEXT.match(text) is not None
     if tag == _BOOL:
         return _BOOL_TEXT.match(text) is not None
     return True

@@ -199,7 +199,7 @@ def compact(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
-    properties = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+    properties: dict[str, Any] = node["properties"] if isinstance(node.get("properties"), dict) else {}
     for key, value in node.items():
         if key not in _STORED:
             continue

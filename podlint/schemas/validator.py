@@ -34,6 +34,7 @@ from podlint.checks import Problem
 from podlint.findings import FieldPath, format_path
 from podlint.model.objects import K8sObject, lookup
 from podlint.model.podspec import is_placeholder
+from podlint.model.validation import go_value
 from podlint.reading.parse import Anchor
 from podlint.reading.patches import is_directive, is_patch_file
 from podlint.records import Record
@@ -122,9 +123,43 @@ class Compiled(Record):
 
 def compile_schema(schema: dict[str, Any], formats: bool = True,
                    reload: Callable[[], dict[str, Any]] | None = None) -> Compiled:
-    """Compile once; ValueError (from jsonschema-rs) when the schema itself is invalid."""
+    """Compile once (podlint's own schemas); ValueError (from jsonschema-rs) when the schema itself is invalid."""
     validator = jsonschema_rs.validator_for(schema, validate_formats=formats, formats=FORMATS)
     return Compiled(validator, reload or schema)
+
+
+def compile_untrusted(schema: dict[str, Any], origin: Path | None = None,
+                      folders: tuple[Path, ...] = ()) -> Compiled:
+    """A schema from the input (a CRD in the run, a `--schema-dir` file): its `pattern`s run on the
+    linear-time `regex` engine (as the API server's RE2 would; fancy-regex backtracks), and a `$ref`
+    is never fetched from the network nor read from a file outside `folders`.
+
+    ValueError, first line only, when the schema is invalid or refers where it may not.
+    """
+    options: dict[str, Any] = {"pattern_options": jsonschema_rs.RegexOptions()}
+    if origin is None:
+        options["offline"] = True
+    else:
+        options["retriever"] = functools.partial(_retrieve, tuple(folder.resolve() for folder in folders))
+        options["base_uri"] = origin.resolve().as_uri()
+    try:
+        validator = jsonschema_rs.validator_for(schema, validate_formats=False, **options)
+    except (ValueError, jsonschema_rs.ReferencingError) as exc:
+        raise ValueError(str(exc).strip().splitlines()[0]) from None
+    return Compiled(validator, schema)
+
+
+def _retrieve(folders: tuple[Path, ...], uri: str) -> Any:
+    """A `$ref` of a schema file: only another JSON file inside the `--schema-dir` folders."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(uri)
+    if parts.scheme != "file":
+        raise ValueError(f"$ref {uri} refused: podlint fetches nothing from the network")
+    path = Path(unquote(parts.path)).resolve()
+    if not any(path.is_relative_to(folder) for folder in folders):
+        raise ValueError(f"$ref {uri} refused: it is outside the --schema-dir folders")
+    return read_schema_file(path)
 
 
 class ShippedSchemas:
@@ -303,7 +338,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the string {json.dumps(value)}"
+        return f"the string {go_value(value)}"  # (cut when long: one value must not flood the report)
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -508,7 +543,7 @@ class SchemaValidator:
                 except ValueError as exc:
                     self._custom[key] = f"{kind} {api_version} not checked: {exc}"
                     return self._custom[key]
-                return self._compile_custom(key, schema, False, False, f"schema file {path}")
+                return self._compile_custom(key, schema, False, False, f"schema file {path}", path)
         if not final:
             return None  # a CRD later in the run may still define it
         group, _, version = api_version.rpartition("/")
@@ -527,7 +562,7 @@ class SchemaValidator:
         return None
 
     def _compile_custom(self, key: tuple[str, str], schema: dict[str, Any], structural: bool, status_free: bool,
-                        origin: str) -> Compiled | str:
+                        origin: str, path: Path | None = None) -> Compiled | str:
         """A custom resource's validator: a structural schema made strict JSON Schema, or a JSON Schema as is."""
         from podlint.schemas import cel_rules
 
@@ -535,7 +570,8 @@ class SchemaValidator:
         json_schema = (with_object_fields(to_json_schema(schema), self.object_meta(), status_free) if structural
                        else schema)
         try:
-            compiled = compile_schema(json_schema, formats=False)
+            compiled = compile_untrusted(json_schema, path, self.schema_dirs) if path is not None else (
+                compile_untrusted(json_schema))
         except ValueError as exc:
             self._custom[key] = f"{kind} {api_version} not checked: {origin} is not a valid JSON Schema ({exc})"
             return self._custom[key]
