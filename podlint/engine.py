@@ -27,6 +27,7 @@ from podlint.reading.patches import is_patch_file
 from podlint.records import Record
 from podlint.rules.catalogue import Rule, load_catalogue
 from podlint.rules.ruleset import FileRules, Override, Ruleset, RuleSetting
+from podlint.rules.select import NO_SELECTION, Selection
 from podlint.schemas.crd import is_crd
 from podlint.schemas.validator import SCHEMA_RULES, SchemaValidator, Unchecked
 from podlint.schemas.versions import DEFAULT, Version
@@ -46,14 +47,18 @@ class Options(Record):
     schema_dirs: tuple[Path, ...]  # JSON schemas of custom resources ({kind}_{version}.json)
     debug: bool
     policies: Policies | None  # custom rules and admission policies: more rules for this run
+    # select / extend-select / ignore, as rule ids: the configuration's, and the command line's (which win)
+    configured: Selection
+    command_line: Selection
 
-    __slots__ = ("debug", "kubernetes_version", "max_file_bytes", "overrides", "policies", "profile", "rules",
-                 "schema_dirs")
+    __slots__ = ("command_line", "configured", "debug", "kubernetes_version", "max_file_bytes", "overrides",
+                 "policies", "profile", "rules", "schema_dirs")
 
     def __init__(self, profile: str = "default", rules: dict[str, RuleSetting] | None = None,
                  overrides: list[Override] | None = None, kubernetes_version: Version = DEFAULT,
                  max_file_bytes: int = MAX_FILE_BYTES, schema_dirs: tuple[Path, ...] = (), debug: bool = False,
-                 policies: Policies | None = None) -> None:
+                 policies: Policies | None = None, configured: Selection = NO_SELECTION,
+                 command_line: Selection = NO_SELECTION) -> None:
         self.profile = profile
         self.rules = {} if rules is None else rules
         self.overrides = [] if overrides is None else overrides
@@ -62,6 +67,8 @@ class Options(Record):
         self.schema_dirs = schema_dirs
         self.debug = debug
         self.policies = policies
+        self.configured = configured
+        self.command_line = command_line
 
 
 class FileResult(Record):
@@ -159,7 +166,8 @@ class Linter:
         self.options = options or Options()
         policies = self.options.policies
         self.catalogue: dict[str, Rule] = policies.catalogue() if policies is not None else load_catalogue()
-        self.ruleset = Ruleset(self.catalogue, self.options.profile, self.options.rules, self.options.overrides)
+        self.ruleset = Ruleset(self.catalogue, self.options.profile, self.options.rules, self.options.overrides,
+                               self.options.configured, self.options.command_line)
         self.patch_skipped = frozenset(rule.id for rule in self.catalogue.values() if rule.skip_on_patches)
         runnable = self.ruleset.possibly_enabled()
         self.pod_checks = [(rule_id, fn) for rule_id, fn in sorted(POD_CHECKS.items()) if rule_id in runnable]

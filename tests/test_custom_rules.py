@@ -18,14 +18,14 @@ from podlint.engine import Linter
 from podlint.findings import Finding, Severity
 from podlint.policies.cel import CelEnvironment, field_chains
 from podlint.sources.files import expand
-from tests.conftest import CORPUS, ROOT, TESTS, expectations
+from tests.conftest import CORPUS_SAMPLE, ROOT, TESTS, expectations
 from tests.test_cli import podlint
 from tests.test_lsp import Client, client, lsp, open_document  # noqa: F401 - `client` is the editor fixture
 
 EXAMPLE_CONFIG = ROOT / "examples" / "policies" / "podlint.yaml"
 TEAM_FIXTURES = sorted((TESTS / "policies" / "team").glob("*.yaml"))
-GRAFANA = CORPUS / "kube-prometheus" / "manifests" / "grafana-deployment.yaml"
-NODE_POOLS = CORPUS / "gke-samples" / "management" / "migrating-node-pool" / "node-pools-deployment.yaml"
+GRAFANA = CORPUS_SAMPLE / "kube-prometheus" / "manifests" / "grafana-deployment.yaml"
+NODE_POOLS = CORPUS_SAMPLE / "gke-samples" / "management" / "migrating-node-pool" / "node-pools-deployment.yaml"
 
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment

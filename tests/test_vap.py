@@ -20,14 +20,14 @@ from podlint.policies.defaults import defaulted
 from podlint.policies.resources import resource_of
 from podlint.reading.parse import parse_text
 from podlint.sources.files import expand
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS_SAMPLE, ROOT
 from tests.test_cli import podlint
 from tests.test_custom_rules import DEPLOYMENT as WITHOUT_REPLICAS
 
 ADMISSION = ROOT / "examples" / "policies" / "admission"
 DEMO = ADMISSION / "replica-limit.yaml"  # the Kubernetes documentation's example, policy and binding
-NODE_POOLS = CORPUS / "gke-samples" / "management" / "migrating-node-pool" / "node-pools-deployment.yaml"
-GRAFANA = CORPUS / "kube-prometheus" / "manifests" / "grafana-deployment.yaml"
+NODE_POOLS = CORPUS_SAMPLE / "gke-samples" / "management" / "migrating-node-pool" / "node-pools-deployment.yaml"
+GRAFANA = CORPUS_SAMPLE / "kube-prometheus" / "manifests" / "grafana-deployment.yaml"
 DENIED = ("ValidatingAdmissionPolicy 'demo-policy.example.com' with binding 'demo-binding-test.example.com' "
           "denied request: failed expression: object.spec.replicas <= 5")
 
