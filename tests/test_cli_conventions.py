@@ -130,7 +130,8 @@ def test_selectors_resolve_against_the_catalogue() -> None:
     catalogue = load_catalogue()
     assert resolve("schema", catalogue) == {"schema"}  # a rule id wins over the category of that name
     assert resolve("category:schema", catalogue) == {"schema", "unknown-field", "deprecated-api-version",
-                                                      "removed-api-version"}
+                                                      "removed-api-version", "crd-validation-rule",
+                                                      "unknown-custom-resource-version"}
     assert resolve("tag:reliability", catalogue) >= {"image-latest-tag", "selector-mismatch"}
     assert resolve("external/cwe/cwe-770", catalogue) == {"missing-resource-limits", "missing-resource-requests"}
     assert resolve("all", catalogue) == set(catalogue)
