@@ -24,7 +24,8 @@ from podlint.engine import Linter
 from podlint.lsp.server import DEBOUNCE_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT = ROOT.parent / "shared" / "corpus" / "kube-prometheus" / "manifests" / "grafana-deployment.yaml"
+# A real 300-line manifest, vendored in tests/data/corpus-sample (so a clone has it too).
+DEFAULT = ROOT / "tests" / "data" / "corpus-sample" / "kube-prometheus" / "manifests" / "grafana-deployment.yaml"
 
 
 async def first_diagnostics(text: str, command: list[str] | None = None, env: dict[str, str] | None = None) -> float:

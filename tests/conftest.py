@@ -11,7 +11,8 @@ from podlint.engine import Linter
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = ROOT.parent / "shared" / "corpus"  # the whole corpus: beside the project, not in a clone
+CORPUS_SAMPLE = TESTS / "data" / "corpus-sample"  # a few of its files, vendored with their licences
 # `# expect: rule-id@column` (several separated by commas) on the line of each finding.
 EXPECT = re.compile(r"#\s*expect:\s*(.+?)\s*$")
 EXPECT_ITEM = re.compile(r"^([a-z0-9-]+)@(\d+)$")

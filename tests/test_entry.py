@@ -33,10 +33,18 @@ COMMON = [
     ["lint", "--jobs", "-1", "a.yaml"],
     ["lint", "chart/", "--values", "a.yaml", "--values", "b.yaml", "--set", "x=1", "--set", "y.z=2"],
     ["lint", "--release-name", "web", "--namespace", "prod", "--render", "never", "chart/"],
+    ["lint"],  # no path: the current folder
+    ["lint", "-q", "--statistics"],
+    ["lint", "--select", "hardening,image-latest-tag", "--select", "invalid-*", "--ignore", "run-as-root", "a.yaml"],
+    ["lint", "--extend-select", "security", "--exclude", "legacy/*", "--exclude", "*.gen.yaml", "."],
+    ["lint", "--show-source", "--color", "always", "a.yaml"],
+    ["lint", "--no-show-source", "--color=never", "a.yaml"],
+    ["lint", "--output-format", "sarif", "--sarif-category", "k8s/prod", "a.yaml"],
+    ["lint", "--output-format=json", "-f", "text", "--watch", "a.yaml"],
 ]
 # Command lines the fast path leaves to typer: other commands, help, and anything it cannot read.
 FOR_TYPER = [
-    [], ["--version"], ["rules"], ["explain", "image-latest-tag"], ["lint"], ["lint", "--help"],
+    [], ["--version"], ["rules"], ["explain", "image-latest-tag"], ["lint", "--help"],
     ["lint", "-h", "a.yaml"], ["lint", "--form", "json", "a.yaml"], ["lint", "--jobs", "two", "a.yaml"],
     ["lint", "--debug=yes", "a.yaml"], ["lint", "-x", "a.yaml"], ["lint", "a.yaml", "--format"],
     ["lint", "--", "-odd-name.yaml"],  # argparse's intermixed parsing cannot read `--`: rare, left to typer

@@ -170,12 +170,18 @@ def test_select_fixes_only_the_selected_rules(tmp_path: Path) -> None:
     path = tmp_path / "pod.yaml"
     path.write_text(POD)
     result = podlint("fix", "--select", "shell-without-c", str(path))
-    assert result.returncode == 1  # the probe and the DNS policy remain
+    # --select means what it means for lint: only that rule runs, so nothing of it remains (the probe and
+    # the DNS policy are not looked at).
+    assert result.returncode == 0, result.stdout + result.stderr
     assert path.read_text() == POD.replace('["sh", "echo', '["sh", "-c", "echo')
+    assert "0 findings remain" in result.stderr
+    path.write_text(POD)
+    result = podlint("fix", "--ignore", "init-container-probe,host-network-dns-policy", str(path))
+    assert result.returncode == 0 and path.read_text() == POD.replace('["sh", "echo', '["sh", "-c", "echo')
     runner = CliRunner()
     for args, message in ((["fix", "--select", "image-latest-tag"], "image-latest-tag has no safe fix"),
                           (["fix", "--select", "no-such-rule"], "no rule 'no-such-rule'"),
-                          (["lint", "--select", "shell-without-c"], "go with --fix")):
+                          (["lint", "--diff"], "goes with --fix")):
         usage = runner.invoke(app, [*args, str(path)])
         assert usage.exit_code == 2 and message in usage.output, usage.output
 

@@ -284,6 +284,24 @@ async def test_hover_shows_the_rule_docs(client: Client) -> None:
 
 
 @lsp
+async def test_hostile_values_reach_the_editor_escaped(client: Client) -> None:
+    text = BAD.replace("name: web\n", 'name: "evil\\n::error::x\\e]52;c;Zm9v\\a\\u202e"\n', 1)
+    uri, published = await open_document(client, "hostile.yaml", text)
+    named = [d for d in published.diagnostics if d.code == "invalid-object-name"]
+    assert named and all(d.message.isprintable() for d in published.diagnostics)
+    assert "\\x1b]52" in named[0].message or "\\u001b]52" in named[0].message
+    # The escaped message still names the finding: a quick fix for it is offered.
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        types.TextDocumentIdentifier(uri), types.Range(types.Position(0, 0), types.Position(0, 0)),
+        types.CodeActionContext([named[0]])))
+    assert actions is not None and any("invalid-object-name" in a.title for a in actions)
+    hover = await client.text_document_hover_async(types.HoverParams(
+        types.TextDocumentIdentifier(uri), named[0].range.start))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert all(char.isprintable() or char == "\n" for char in hover.contents.value)
+
+
+@lsp
 async def test_disable_on_this_line_action(client: Client) -> None:
     uri, published = await open_document(client, "disable.yaml", BAD)
     [diagnostic] = published.diagnostics

@@ -429,7 +429,8 @@ def test_a_plain_run_imports_no_renderer() -> None:
     code = ("import sys\nfrom podlint.app.command import LintRequest, run_lint\n"
             "run_lint(LintRequest(paths=['examples/'], quiet=True, fail_on='never'))\n"
             "loaded = sorted(m for m in sys.modules if m.startswith('podlint.sources.') and m not in "
-            "('podlint.sources.files', 'podlint.sources.detect', 'podlint.sources.rendered'))\n"
+            "('podlint.sources.files', 'podlint.sources.gitignore', 'podlint.sources.detect', "
+            "'podlint.sources.rendered'))\n"
             "print(loaded, 'subprocess' in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "[] False", result.stdout + result.stderr

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 
+from podlint.app.config import settle
 from podlint.app.run import lint_sources
 from podlint.engine import Linter
 from podlint.findings import Edit, Finding, Fix, Severity, Span
@@ -344,3 +345,109 @@ def test_fingerprints_keep_their_recipe() -> None:
                           "image 'nginx' has no tag"))
     digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
     assert fingerprints([finding, finding], ["k8s/web.yaml", "k8s/web.yaml"]) == [f"{digest}:1", f"{digest}:2"]
+
+
+# Code scanning: security severities, tags, categories, GitHub's limits --------------------------------
+
+# The scale the catalogue documents (README, Rules): a privileged container is the worst case.
+SECURITY_SCALE = {"privileged-container": "9.0", "host-namespaces": "8.0", "added-capabilities": "7.5",
+                  "host-path-volume": "7.5", "privilege-escalation": "6.0", "run-as-root": "5.5",
+                  "writable-root-filesystem": "3.0"}
+
+
+def test_security_rules_carry_a_security_severity_and_the_others_a_problem_severity(repo: Path) -> None:
+    rules = {rule["id"]: rule for rule in sarif_of([str(repo / "deploy")], repo)["runs"][0]["tool"]["driver"]["rules"]}
+    scored = {rule_id: rule["properties"]["security-severity"] for rule_id, rule in rules.items()
+              if "security-severity" in rule["properties"]}
+    assert scored == SECURITY_SCALE
+    for rule_id, rule in rules.items():
+        properties = rule["properties"]
+        if rule_id in SECURITY_SCALE:
+            assert "security" in properties["tags"] and 0.0 < float(properties["security-severity"]) <= 10.0
+            assert any(tag.startswith("external/cwe/cwe-") for tag in properties["tags"])
+            assert "problem.severity" not in properties
+        else:
+            assert "security" not in properties["tags"]
+            assert properties["problem.severity"] in ("error", "warning", "recommendation")
+    assert "reliability" in rules["selector-mismatch"]["properties"]["tags"]
+    assert "external/cwe/cwe-770" in rules["missing-resource-limits"]["properties"]["tags"]
+
+
+def test_the_category_becomes_automation_details(repo: Path) -> None:
+    (repo / ".podlint.yaml").write_text("sarif-category: k8s/prod\n")
+    podlint("lint", "-f", "sarif=out.sarif", "deploy", cwd=repo)
+    log = json.loads((repo / "out.sarif").read_text())
+    validate(log)
+    assert log["runs"][0]["automationDetails"] == {"id": "k8s/prod/"}  # all of it is the category
+    podlint("lint", "-f", "sarif=out.sarif", "--sarif-category", "podlint", "deploy", cwd=repo)
+    assert json.loads((repo / "out.sarif").read_text())["runs"][0]["automationDetails"] == {"id": "podlint/"}
+    (repo / ".podlint.yaml").unlink()
+    podlint("lint", "-f", "sarif=out.sarif", "deploy", cwd=repo)
+    assert "automationDetails" not in json.loads((repo / "out.sarif").read_text())["runs"][0]  # upload-sarif's own
+
+
+def check_github_limits(log: dict[str, Any]) -> list[str]:
+    """What GitHub code scanning documents as its limits ("SARIF support for code scanning")."""
+    problems = []
+    if len(log["runs"]) > 20:
+        problems.append("more than 20 runs")
+    for run in log["runs"]:
+        rules = run["tool"]["driver"]["rules"]
+        if len(run["results"]) > 25_000 or len(rules) > 25_000:
+            problems.append("more than 25,000 results or rules in a run")
+        for rule in rules:
+            if len(rule["properties"].get("tags", [])) > 10:
+                problems.append(f"{rule['id']}: more than 10 tags")
+            if len(rule.get("name", "")) > 255:
+                problems.append(f"{rule['id']}: name over 255 characters")
+            for key in ("shortDescription", "fullDescription"):
+                if len(rule[key]["text"]) > 1024:
+                    problems.append(f"{rule['id']}: {key} over 1024 characters")
+            score = rule["properties"].get("security-severity")
+            if score is not None and not (isinstance(score, str) and 0.0 < float(score) <= 10.0):
+                problems.append(f"{rule['id']}: security-severity {score!r}")
+        for result in run["results"]:
+            if len(result["locations"]) > 10 or len(result.get("relatedLocations", [])) > 1000:
+                problems.append("too many locations in a result")
+    return problems
+
+
+def test_within_githubs_documented_limits(tmp_path: Path) -> None:
+    (tmp_path / ".podlint.yaml").write_text(
+        "custom-rules:\n  - id: long-docs\n    message: m\n    expression: 'true'\n"
+        f"    summary: {'s' * 2000}\n    why: {'w' * 5000}\n")
+    linter = Linter(settle(tmp_path / ".podlint.yaml").options)
+    findings = [Finding("image-latest-tag" if index % 3 else "privileged-container",
+                        Severity.WARNING if index % 3 else Severity.ERROR, f"finding {index}", "a.yaml",
+                        Span.point(index + 1, 1)) for index in range(25_010)]
+    log = json.loads(formatter("sarif")(Report(findings, Summary(), 1, root=tmp_path, catalogue=linter.catalogue),
+                                        False))
+    assert check_github_limits(log) == []
+    [run] = log["runs"]
+    assert len(run["results"]) == 25_000
+    # The most severe are kept: every error, then warnings; the notification says how many went.
+    assert sum(result["level"] == "error" for result in run["results"]) == sum(
+        f.severity is Severity.ERROR for f in findings)
+    [note] = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["message"]["text"].startswith("10 of 25010 results left out")
+    long_docs = next(rule for rule in run["tool"]["driver"]["rules"] if rule["id"] == "long-docs")
+    assert long_docs["shortDescription"]["text"].endswith("…")
+    # The check itself notices what it is for.
+    broken = json.loads(json.dumps(log))
+    broken["runs"][0]["tool"]["driver"]["rules"][0]["properties"]["tags"] = [str(n) for n in range(11)]
+    broken["runs"][0]["tool"]["driver"]["rules"][1]["properties"]["security-severity"] = 9.0
+    assert len(check_github_limits(broken)) == 2
+
+
+def test_hostile_findings_give_valid_escaped_sarif() -> None:
+    evil = "evil\n::error::x\x1b]52;c;Zm9v\x07\u202e\x85"
+    finding = Finding("invalid-object-name", Severity.ERROR, f"bad name {evil!s}", f"dir/{evil}.yaml",
+                      Span.point(1, 1), kind="Pod", name=evil, namespace=evil)
+    text = formatter("sarif")(Report([finding], Summary(), 1, root=ROOT), False)
+    assert all(char.isprintable() for char in text.rstrip("\n"))
+    log = json.loads(text)
+    validate(log)
+    [result] = log["runs"][0]["results"]
+    assert result["message"]["text"].isprintable() and "\\x1b]52" in result["message"]["text"]
+    assert result["properties"]["name"] == evil  # data stays exact
+    assert result["locations"][0]["logicalLocations"][0]["name"].isprintable()

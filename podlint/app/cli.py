@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from podlint import __version__
-from podlint.app.command import LintRequest, UsageError, report_usage_error, run_lint
+from podlint.app.command import LintRequest, UsageError, choice_error, report_usage_error, run_lint
 
 if TYPE_CHECKING:
     from podlint.rules.catalogue import Rule
@@ -44,9 +44,9 @@ def _usage_error(message: str) -> typer.Exit:
 
 # Options shared by `lint` and `fix`, declared once.
 FormatsOption = Annotated[list[str] | None, typer.Option(
-    "--format", "-f", metavar="FORMAT[=FILE]",
+    "--format", "-f", "--output-format", metavar="FORMAT[=FILE]",
     help="text, json, sarif, github or gitlab; repeat it for several reports, "
-         "each but one written to its own FILE (default: text).")]
+         "each but one written to its own FILE (default: text). --output-format is the same option (ruff's name).")]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")]
 FailOnOption = Annotated[str | None, typer.Option(help="Exit 1 when a finding reaches this severity: error, "
                                                   "warning (the default), info or never.")]
@@ -62,13 +62,26 @@ SchemaDirOption = Annotated[list[Path] | None, typer.Option(
     "--schema-dir", help="A folder of JSON schemas for custom resources, named {kind}_{version}.json "
     "(or {group}/{kind}_{version}.json); repeatable, added to the configuration's schema-dirs.")]
 DebugOption = Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")]
+_SELECTORS = "rule ids, categories, tags (security, reliability, cwe-250) or prefixes (invalid-*); comma-separated"
+SelectOption = Annotated[list[str] | None, typer.Option(
+    "--select", help=f"Run only these rules: {_SELECTORS}, repeatable; replaces the profile's and the "
+    "configuration's choice. With --fix: fix only these.")]
+ExtendSelectOption = Annotated[list[str] | None, typer.Option(
+    "--extend-select", help=f"Run these rules too: {_SELECTORS}, repeatable.")]
+IgnoreOption = Annotated[list[str] | None, typer.Option(
+    "--ignore", help=f"Do not run these rules: {_SELECTORS}, repeatable.")]
+ExcludeOption = Annotated[list[str] | None, typer.Option(
+    "--exclude", metavar="GLOB", help="Skip the files matching this glob (repeatable; added to the configuration's "
+    "exclude).")]
+PathsArgument = Annotated[list[str] | None, typer.Argument(
+    help="Files, folders (recursive; .gitignore respected) or - for standard input; default: the current folder.")]
 FollowLinksOption = Annotated[bool, typer.Option("--follow-links", help="Follow symbolic links that leave the "
                                                  "scanned folder (by default reported and not read).")]
 
 
 @app.command()
 def lint(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or - for standard input.")],
+    paths: PathsArgument = None,
     output_formats: FormatsOption = None,
     output: OutputOption = None,
     fail_on: FailOnOption = None,
@@ -89,8 +102,23 @@ def lint(
                                       "then report what remains.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="With --fix: print the fixes as a unified diff, "
                                        "change nothing.")] = False,
-    select: Annotated[str | None, typer.Option("--select", help="With --fix: only these fixable rules "
-                                               "(comma-separated ids).")] = None,
+    select: SelectOption = None,
+    extend_select: ExtendSelectOption = None,
+    ignore: IgnoreOption = None,
+    exclude: ExcludeOption = None,
+    statistics: Annotated[bool, typer.Option("--statistics", help="Count the findings per rule (most frequent "
+                                             "first, [*]: fixable) instead of listing them.")] = False,
+    show_source: Annotated[bool | None, typer.Option(
+        "--show-source/--no-show-source", help="Print the offending line under each finding, with a caret under "
+        "the span (default: the configuration's show-source).")] = None,
+    color: Annotated[str | None, typer.Option(
+        "--color", help="Colour the text report: auto (the default: on a terminal, or with FORCE_COLOR; never "
+        "with NO_COLOR), always or never.")] = None,
+    sarif_category: Annotated[str | None, typer.Option(
+        "--sarif-category", help="The code scanning category, written as the SARIF run's automationDetails.id "
+        "(default: the configuration's sarif-category).")] = None,
+    watch: Annotated[bool, typer.Option("--watch", help="Lint again whenever an input or the configuration "
+                                        "changes (polls every second; Ctrl-C stops).")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes; 0: one per core for a large "
                                       "input, a single one for a small input.")] = 0,
     follow_links: FollowLinksOption = False,
@@ -109,12 +137,14 @@ def lint(
     """Lint manifests and report findings at file:line:column."""
     # Usually started through entry.py's fast path, which reads these same options without
     # importing typer; tests/test_entry.py keeps the two in step.
-    request = LintRequest(paths=paths, output_formats=output_formats, output=output, fail_on=fail_on, quiet=quiet,
-                          kubernetes_version=kubernetes_version, profile=profile, config=config, baseline=baseline,
-                          write_baseline=write_baseline, schema_dir=schema_dir, policy=policy,
-                          max_file_size=max_file_size, debug=debug, fix=fix, diff=diff, select=select, jobs=jobs,
-                          follow_links=follow_links, values=values, set=set_values, release_name=release_name,
-                          namespace=namespace, render=render)
+    request = LintRequest(paths=paths or [], output_formats=output_formats, output=output, fail_on=fail_on,
+                          quiet=quiet, kubernetes_version=kubernetes_version, profile=profile, config=config,
+                          baseline=baseline, write_baseline=write_baseline, schema_dir=schema_dir, policy=policy,
+                          max_file_size=max_file_size, debug=debug, fix=fix, diff=diff, select=select,
+                          extend_select=extend_select, ignore=ignore, exclude=exclude, statistics=statistics,
+                          show_source=show_source, color=color, sarif_category=sarif_category, watch=watch, jobs=jobs,
+                          values=values, set=set_values, release_name=release_name, namespace=namespace,
+                          follow_links=follow_links, render=render)
     try:
         exit_code = run_lint(request)
     except UsageError as error:
@@ -137,15 +167,19 @@ def config_show(
         settings = settle(config)
     except ConfigError as exc:
         raise _usage_error(str(exc)) from None
-    typer.echo(dump(settings.config), nl=False)
+    from podlint.report.escape import safe_lines
+
+    typer.echo(safe_lines(dump(settings.config)), nl=False)
 
 
 @app.command("fix")
 def fix_command(
-    paths: Annotated[list[str], typer.Argument(help="Files or folders (recursive) to fix in place.")],
+    paths: Annotated[list[str] | None, typer.Argument(
+        help="Files or folders (recursive) to fix in place; default: the current folder.")] = None,
     diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a unified diff; change nothing.")] = False,
-    select: Annotated[str | None, typer.Option("--select", help="Only these fixable rules (comma-separated ids; "
-                                               "default: every fixable rule).")] = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    exclude: ExcludeOption = None,
     output_formats: FormatsOption = None,
     output: OutputOption = None,
     fail_on: FailOnOption = None,
@@ -161,7 +195,7 @@ def fix_command(
     """Apply the safe fixes (rules marked fixable), rewrite the files, then report what remains."""
     lint(paths, output_formats, output, fail_on, quiet, kubernetes_version, profile, config, baseline,
          write_baseline=None, schema_dir=schema_dir, debug=debug, fix=True, diff=diff, select=select,
-         follow_links=follow_links)
+         ignore=ignore, exclude=exclude, follow_links=follow_links)
 
 
 _CONFIG_OPTION = typer.Option("--config", "-c", help="Configuration file whose custom rules to include.")
@@ -187,13 +221,17 @@ def _run_catalogue(config: Path | None, policy: list[Path] | None) -> dict[str, 
 def rules_command(
     config: Annotated[Path | None, _CONFIG_OPTION] = None,
     policy: Annotated[list[Path] | None, _POLICY_OPTION] = None,
+    output_format: Annotated[str, typer.Option(
+        "--format", "-f", "--output-format", help="text (a table) or json (one object per rule).")] = "text",
 ) -> None:
     """List the rule catalogue (with the configuration's custom rules and admission policies)."""
+    from podlint.app.rules_listing import rules_json, rules_table
+
     catalogue = _run_catalogue(config, policy)
-    width = max(len(rule_id) for rule_id in catalogue)
-    for rule in catalogue.values():
-        fix = " (fixable)" if rule.fixable else ""
-        typer.echo(f"{rule.id:<{width}}  {rule.severity.label:<7}  {rule.profile:<7}  {rule.summary}{fix}")
+    mode = output_format.strip().lower()
+    if mode not in ("text", "json"):
+        raise _usage_error(str(choice_error("--format", output_format, ("text", "json"))))
+    typer.echo(rules_json(catalogue) if mode == "json" else rules_table(catalogue), nl=False)
 
 
 @app.command()
@@ -205,14 +243,18 @@ def explain(
     """Explain a rule: what it finds, why it matters, how to fix it, with examples."""
     import difflib
 
+    from podlint.report.escape import safe_lines
+
     catalogue = _run_catalogue(config, policy)
     rule = catalogue.get(rule_id)
     if rule is None:
         close = difflib.get_close_matches(rule_id, list(catalogue), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise _usage_error(f"no rule {rule_id!r}{hint}; `podlint rules` lists them")
+    security = (f", security severity {rule.security_severity:.1f}" if rule.security_severity is not None else "")
     parts = [
-        f"{rule.id} ({rule.severity.label}, profile {rule.profile}{', fixable' if rule.fixable else ''})",
+        f"{rule.id} ({rule.severity.label}, profile {rule.profile}{', fixable' if rule.fixable else ''}{security})",
+        *([f"Category {rule.category}; tags: {', '.join(rule.tags)}"] if rule.tags else [f"Category {rule.category}"]),
         "",
         rule.summary,
         "",
@@ -233,7 +275,7 @@ def explain(
             parts.append(f"  {name}: {spec.get('description', '')} (default: {spec.get('default')!r})")
     if rule.references:
         parts += ["", "References:", *(f"  {ref}" for ref in rule.references)]
-    typer.echo("\n".join(parts))
+    typer.echo(safe_lines("\n".join(parts)))  # a custom rule's or a policy's texts come from a configuration
 
 
 @app.command()

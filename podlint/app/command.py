@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections import Counter
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
-    from podlint.edit.fix import FixRun
+    from podlint.edit.fix import FixingLinter, FixRun
     from podlint.engine import Options
     from podlint.findings.baseline import Key
+    from podlint.report import Report
     from podlint.sources.files import Source, SourceError
     from podlint.sources.rendered import RenderOptions
 
@@ -28,14 +29,32 @@ class UsageError(Exception):
 
 
 def report_usage_error(error: UsageError) -> int:
-    print(f"podlint: error: {error}", file=sys.stderr)
+    warn(f"error: {error}")
     return 2
+
+
+def warn(message: str) -> None:
+    """`podlint: MESSAGE` on standard error; the message may quote file names, configuration or policy
+    text, so it is escaped (line breaks kept, each line guarded: report/escape.py)."""
+    from podlint.report.escape import safe_lines
+
+    print(f"podlint: {safe_lines(message)}", file=sys.stderr)
+
+
+def choice_error(option: str, value: str, choices: Iterable[str]) -> UsageError:
+    """`--OPTION must be one of ..., not 'VALUE' (did you mean 'X'?)`."""
+    import difflib  # only for a mistake
+
+    options = list(choices)
+    close = difflib.get_close_matches(value.strip().lower(), options, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return UsageError(f"{option} must be one of {', '.join(options)}, not {value!r}{hint}")
 
 
 class LintRequest(NamedTuple):
     """The arguments of `podlint lint`, with the command line's defaults."""
 
-    paths: list[str]
+    paths: list[str]  # empty: the current folder, `.`
     output_formats: list[str] | None = None
     output: Path | None = None
     fail_on: str | None = None
@@ -51,7 +70,16 @@ class LintRequest(NamedTuple):
     debug: bool = False
     fix: bool = False
     diff: bool = False
-    select: str | None = None
+    # Which rules run (rules/select.py): rule ids, categories, tags or prefixes, comma-separated or repeated.
+    select: list[str] | None = None
+    extend_select: list[str] | None = None
+    ignore: list[str] | None = None
+    exclude: list[str] | None = None  # globs, added to the configuration's `exclude`
+    statistics: bool = False  # a count per rule instead of the findings
+    show_source: bool | None = None  # None: the configuration's `show-source`
+    color: str | None = None  # "auto" (the default), "always" or "never"
+    sarif_category: str | None = None  # SARIF automationDetails.id (default: the configuration's)
+    watch: bool = False  # lint again whenever an input changes
     jobs: int = 0  # 0: as many workers as cores for a large input, one for a small one
     follow_links: bool = False  # follow symbolic links out of the scanned tree
     # Charts and overlays (sources/detect.py): rendered unless `render` is "never".
@@ -62,8 +90,37 @@ class LintRequest(NamedTuple):
     render: str | None = None  # "auto" (the default) or "never"
 
 
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def use_colour(choice: str | None, stream_is_terminal: bool, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the text report on standard output is coloured.
+
+    `--color always|never` decides; `auto` (the default) follows, in this order, NO_COLOR (set and not
+    empty: no colour, no-color.org), FORCE_COLOR (set and not empty: colour, force-color.org, as CI
+    services set it), TERM=dumb (no colour), and whether standard output is a terminal.
+    """
+    mode = (choice or "auto").strip().lower()
+    if mode not in COLOR_CHOICES:
+        raise choice_error("--color", choice or "", COLOR_CHOICES)
+    if mode != "auto":
+        return mode == "always"
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    if env.get("TERM") == "dumb":
+        return False
+    return stream_is_terminal
+
+
 def run_lint(request: LintRequest) -> int:
     """Lint (or fix, then lint), write the reports, return the exit status; UsageError for a bad argument."""
+    if request.watch:
+        from podlint.app.watch import watch
+
+        return watch(request, run_lint)
     from podlint.app.config import ConfigError, settle
     from podlint.app.run import lint_sources
     from podlint.engine import Linter
@@ -72,27 +129,34 @@ def run_lint(request: LintRequest) -> int:
 
     if request.jobs < 0:
         raise UsageError(f"--jobs must be 0 (automatic) or a number of worker processes, not {request.jobs}")
+    if request.diff and not request.fix:
+        raise UsageError("--diff goes with --fix (or use `podlint fix --diff`)")
+    colour = use_colour(request.color, sys.stdout.isatty())
+    paths = input_paths(request)
     try:
         outputs = plan_outputs(request.output_formats, request.output)
         settings = settle(request.config, fail_on=request.fail_on, kubernetes_version=request.kubernetes_version,
                           profile=request.profile, debug=request.debug, schema_dirs=request.schema_dir,
-                          policies=request.policy)
+                          policies=request.policy, select=request.select, extend_select=request.extend_select,
+                          ignore=request.ignore, exclude=request.exclude, show_source=request.show_source,
+                          sarif_category=request.sarif_category)
     except (ValueError, ConfigError) as exc:
         raise UsageError(str(exc)) from None
     known = _load_baseline(request.baseline) if request.baseline is not None else None
     if request.max_file_size is not None:
         settings.options.max_file_bytes = _byte_count(request.max_file_size)
     render = _render_options(request, settings.options)
-    sources: Iterable[Source | SourceError] = expand(request.paths, settings.exclude, request.follow_links)
+    sources: Iterable[Source | SourceError] = expand(paths, settings.exclude, request.follow_links)
     if render is not None:
         from podlint.sources.detect import plan_inputs
 
-        sources = plan_inputs(sources, render, _named_files(request.paths))
+        sources = plan_inputs(sources, render, _named_files(paths))
     fixed = None
     if request.fix:
         from podlint.edit.fix import FixingLinter, fix_sources
 
-        fixing = FixingLinter(settings.options, fixable_rules(request.select), write=not request.diff)
+        fixing = FixingLinter(settings.options, None, write=not request.diff)  # the selected rules only lint
+        _check_fixable(fixing, request)
         planned = list(sources)
         if render is None or not any(getattr(item, "tool", None) for item in planned):
             fixed = fix_sources(planned, fixing)
@@ -102,16 +166,13 @@ def run_lint(request: LintRequest) -> int:
             # they are).
             from podlint.sources.detect import plain_inputs, plan_inputs
 
-            fixed = fix_sources(plain_inputs(expand(request.paths, settings.exclude)), fixing)
+            fixed = fix_sources(plain_inputs(expand(paths, settings.exclude)), fixing)
             if not request.diff:
-                planned = list(plan_inputs(expand(request.paths, settings.exclude), render,
-                                           _named_files(request.paths)))
+                planned = list(plan_inputs(expand(paths, settings.exclude), render, _named_files(paths)))
             fixed.run = lint_sources(planned, Linter(settings.options), jobs=request.jobs or None)
         _print_fixes(fixed, request.diff, request.quiet)
         run = fixed.run
         catalogue = fixing.catalogue
-    elif request.diff or request.select is not None:
-        raise UsageError("--diff and --select go with --fix (or use `podlint fix`)")
     else:
         linter = Linter(settings.options)
         run = lint_sources(sources, linter, jobs=request.jobs or None)
@@ -124,15 +185,15 @@ def run_lint(request: LintRequest) -> int:
         if known is not None:
             run.restrict(baselines.new_findings(run.findings, known))
     exit_code = fixed.exit_code(settings.fail_on) if fixed is not None else run.exit_code(settings.fail_on)
-    report = Report(run.findings, run.summary, exit_code, catalogue=catalogue)  # exit code first: SARIF records it
+    # The exit code first: SARIF records it.
+    report = Report(run.findings, run.summary, exit_code, catalogue=catalogue, show_source=settings.show_source,
+                    statistics=request.statistics, sarif_category=settings.sarif_category)
     for target in outputs:
         if target.file is None and request.diff:  # with --diff, standard output is the diff
             continue
-        colour = (target.file is None and target.format == "text" and sys.stdout.isatty()
-                  and "NO_COLOR" not in os.environ)
-        text = formatter(target.format)(report, colour)
+        text = formatter(target.format)(report, colour and target.file is None and target.format == "text")
         if request.quiet and target.format == "text":
-            text = "".join(line + "\n" for line in text.splitlines()[:-1])
+            text = "".join(line + "\n" for line in text.split("\n")[:-2])
         if target.file is not None:
             try:
                 target.file.write_text(text, encoding="utf-8")
@@ -140,7 +201,40 @@ def run_lint(request: LintRequest) -> int:
                 raise UsageError(f"cannot write {target.file}: {exc.strerror or exc}") from exc
         else:
             _write_stdout(text, target.format)
+        if target.format == "github":
+            _write_step_summary(report)
     return exit_code
+
+
+def input_paths(request: LintRequest) -> list[str]:
+    """The paths to lint: as given, or the current folder (`podlint lint` alone lints `.`, as ruff does)."""
+    return request.paths or ["."]
+
+
+def _write_step_summary(report: Report) -> None:
+    """GitHub shows 10 annotations of each level per step: the whole picture goes to the job's summary page."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    from podlint.report.github import step_summary
+
+    try:
+        with open(target, "a", encoding="utf-8") as stream:
+            stream.write(step_summary(report))
+    except OSError as exc:
+        warn(f"cannot write the step summary to {target}: {exc.strerror or exc}")
+
+
+def _check_fixable(fixing: FixingLinter, request: LintRequest) -> None:
+    """`fix --select RULES` with nothing among RULES that podlint can fix is a mistake worth saying."""
+    selected = fixing.options.command_line.select
+    if selected is None:
+        return
+    if not any(fixing.catalogue[rule_id].fixable for rule_id in selected):
+        names = sorted(selected)
+        what = f"{names[0]} has no safe fix" if len(names) == 1 else "none of the selected rules has a safe fix"
+        fixable = ", ".join(sorted(rule.id for rule in fixing.catalogue.values() if rule.fixable))
+        raise UsageError(f"--select: {what} (fixable rules: {fixable})")
 
 
 # Reports that are JSON: always written as UTF-8.
@@ -168,7 +262,7 @@ def _render_options(request: LintRequest, options: Options) -> RenderOptions | N
     """How charts and overlays are rendered; None with `--render never` (today's plain-YAML reading)."""
     mode = (request.render or "auto").strip().lower()
     if mode not in ("auto", "never"):
-        raise UsageError(f"--render must be auto or never, not {request.render!r}")
+        raise choice_error("--render", request.render or "", ("auto", "never"))
     helm_options = [name for name, value in (("--values", request.values), ("--set", request.set),
                                              ("--release-name", request.release_name),
                                              ("--namespace", request.namespace)) if value]
@@ -216,33 +310,19 @@ def _load_baseline(path: Path) -> Counter[Key]:
         raise UsageError(str(exc)) from None
 
 
-def fixable_rules(select: str | None) -> frozenset[str] | None:
-    from podlint.rules.catalogue import load_catalogue
-
-    if select is None:
-        return None
-    catalogue = load_catalogue()
-    rules = frozenset(part.strip() for part in select.split(",") if part.strip())
-    for rule_id in sorted(rules):
-        if rule_id not in catalogue:
-            raise UsageError(f"--select: no rule {rule_id!r}; `podlint rules` lists them")
-        if not catalogue[rule_id].fixable:
-            raise UsageError(f"--select: {rule_id} has no safe fix")
-    return rules
-
-
 def _print_fixes(fixed: FixRun, diff: bool, quiet: bool) -> None:
     """The diffs (standard output) or what was fixed (standard error); problems always."""
     from podlint.edit.fix import unified_diff
+    from podlint.report.escape import guard_line, visible
 
     for change in fixed.files:
         if change.error is not None:
-            print(f"podlint: {change.name}: not fixed: {change.error}", file=sys.stderr)
+            warn(f"{change.name}: not fixed: {change.error}")
         elif diff:
-            sys.stdout.write(unified_diff(change))
+            sys.stdout.write(unified_diff(change))  # the files' own bytes: a patch must apply
         elif not quiet:
             rules = ", ".join(f"{rule} ×{count}" if count > 1 else rule for rule, count in sorted(change.fixed.items()))
-            print(f"fixed {change.name}: {rules}", file=sys.stderr)
+            print(guard_line(visible(f"fixed {change.name}: {rules}")), file=sys.stderr)
     if not quiet:
         verb = "would fix" if diff else "fixed"
         files, remaining = len(fixed.changed), len(fixed.run.findings)

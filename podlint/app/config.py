@@ -17,13 +17,15 @@ from podlint.reading.parse import Document, parse_text
 from podlint.records import Record
 from podlint.rules.catalogue import PROFILES, Rule
 from podlint.rules.ruleset import Override, RuleSetting
+from podlint.rules.select import NO_SELECTION, Selection, SelectorError, resolve_all, split
 from podlint.schemas.versions import Version, parse_version
 
 CONFIG_NAMES = (".podlint.yaml", ".podlint.yml")
 FAIL_ON = ("error", "warning", "info", "never")
 SEVERITIES = ("error", "warning", "info")
-TOP_LEVEL_KEYS = ("kubernetes-version", "fail-on", "exclude", "profile", "rules", "overrides", "custom-rules",
-                  "policies", "schema-dirs")
+TOP_LEVEL_KEYS = ("kubernetes-version", "fail-on", "exclude", "profile", "select", "extend-select", "ignore",
+                  "rules", "overrides", "custom-rules", "policies", "schema-dirs", "show-source", "sarif-category")
+SELECTION_KEYS = ("select", "extend-select", "ignore")
 # Read before the other keys: they add rule ids that `rules` and `overrides` may name.
 EXTENSION_KEYS = ("policies", "custom-rules")
 
@@ -43,14 +45,19 @@ class Config(Record):
     overrides: list[Override]
     raw: dict[str, Any]
     policies: Policies  # custom rules and admission policies
+    selection: Selection  # select / extend-select / ignore, as rule ids
+    show_source: bool
+    sarif_category: str | None
 
     __slots__ = ("exclude", "fail_on", "kubernetes_version", "overrides", "policies", "profile", "raw", "rules",
-                 "schema_dirs", "source")
+                 "sarif_category", "schema_dirs", "selection", "show_source", "source")
 
     def __init__(self, source: str | None = None, kubernetes_version: Version | None = None, fail_on: str | None = None,
                  exclude: tuple[str, ...] = (), schema_dirs: tuple[Path, ...] = (), profile: str = "default",
                  rules: dict[str, RuleSetting] | None = None, overrides: list[Override] | None = None,
-                 raw: dict[str, Any] | None = None, policies: Policies | None = None) -> None:
+                 raw: dict[str, Any] | None = None, policies: Policies | None = None,
+                 selection: Selection = NO_SELECTION, show_source: bool = False,
+                 sarif_category: str | None = None) -> None:
         self.source = source
         self.kubernetes_version = kubernetes_version
         self.fail_on = fail_on
@@ -61,6 +68,9 @@ class Config(Record):
         self.overrides = [] if overrides is None else overrides
         self.raw = {} if raw is None else raw
         self.policies = Policies() if policies is None else policies
+        self.selection = selection
+        self.show_source = show_source
+        self.sarif_category = sarif_category
 
 
 def repository_root(folder: Path) -> Path:
@@ -143,7 +153,31 @@ class _Reader:
                 config.rules = self.rules(path, value)
             elif key == "overrides":
                 config.overrides = self.overrides(path, value)
+            elif key == "show-source":
+                if not isinstance(value, bool):
+                    raise self.fail(path, "expected true or false", "value")
+                config.show_source = value
+            elif key == "sarif-category":
+                if not isinstance(value, str) or not value.strip():
+                    raise self.fail(path, "expected the code scanning category, a non-empty string", "value")
+                config.sarif_category = value
+        selected = {key: self.selectors((key,), data[key]) for key in SELECTION_KEYS if key in data}
+        config.selection = Selection(selected.get("select"), selected.get("extend-select", frozenset()),
+                                     selected.get("ignore", frozenset()))
         return config
+
+    def selectors(self, path: FieldPath, value: Any) -> frozenset[str]:
+        """Rule ids, categories, tags or prefixes (rules/select.py), each checked against the run's catalogue."""
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise self.fail(path, "expected a list of rule ids, categories, tags or prefixes", "value")
+        ids: set[str] = set()
+        for index, item in enumerate(items):
+            try:
+                ids |= resolve_all(split([item]), self.catalogue)
+            except SelectorError as exc:
+                raise self.fail((*path, index) if isinstance(value, list) else path, str(exc), "value") from None
+        return frozenset(ids)
 
     def inside(self, path: FieldPath, relative: str) -> Path:
         """`relative` to the configuration's folder; a usage error when it leaves the repository.
@@ -329,9 +363,12 @@ def dump(config: Config) -> str:
                                                          for k, v in o.rules.items()}}
                       for o in config.overrides],
     }
-    for key in ("custom-rules", "policies"):  # as written: paths stay relative to the configuration file
+    for key in ("custom-rules", "policies", *SELECTION_KEYS):  # as written (paths relative to the file)
         if key in config.raw:
             data[key] = config.raw[key]
+    data["show-source"] = config.show_source
+    if config.sarif_category is not None:
+        data["sarif-category"] = config.sarif_category
     header = f"# from {config.source}\n" if config.source else "# no configuration file found: defaults\n"
     return header + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
@@ -343,23 +380,32 @@ class Settings(Record):
     options: Options
     fail_on: Severity | None
     exclude: tuple[str, ...]
+    show_source: bool
+    sarif_category: str | None
 
-    __slots__ = ("config", "exclude", "fail_on", "options")
+    __slots__ = ("config", "exclude", "fail_on", "options", "sarif_category", "show_source")
 
-    def __init__(self, config: Config, options: Options, fail_on: Severity | None, exclude: tuple[str, ...]) -> None:
+    def __init__(self, config: Config, options: Options, fail_on: Severity | None, exclude: tuple[str, ...],
+                 show_source: bool = False, sarif_category: str | None = None) -> None:
         self.config = config
         self.options = options
         self.fail_on = fail_on
         self.exclude = exclude
+        self.show_source = show_source
+        self.sarif_category = sarif_category
 
 
 def settle(config_file: Path | None = None, *, fail_on: str | None = None, kubernetes_version: str | None = None,
            profile: str | None = None, debug: bool = False, start: Path | None = None,
-           policies: list[Path] | None = None, schema_dirs: list[Path] | None = None) -> Settings:
+           policies: list[Path] | None = None, schema_dirs: list[Path] | None = None,
+           select: list[str] | None = None, extend_select: list[str] | None = None, ignore: list[str] | None = None,
+           exclude: list[str] | None = None, show_source: bool | None = None,
+           sarif_category: str | None = None) -> Settings:
     """Find and read the configuration, then apply the command-line flags over it.
 
     `policies` (`--policy`) are loaded first, then the configuration's own custom rules and
-    policies: every one is checked here, before any file is linted.
+    policies: every one is checked here, before any file is linted. Selectors (`--select`,
+    `--extend-select`, `--ignore`) are resolved against that catalogue.
     """
     extensions = Policies()
     if policies:
@@ -372,11 +418,13 @@ def settle(config_file: Path | None = None, *, fail_on: str | None = None, kuber
     config = load_config(path, catalogue, extensions) if path is not None else Config(policies=extensions)
     if profile is not None:
         if profile not in PROFILES:
-            raise ConfigError(f"--profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+            raise ConfigError(f"--profile must be one of {', '.join(PROFILES)}, not {profile!r}"
+                              f"{_near(profile, PROFILES)}")
         config.profile = profile
     if fail_on is not None:
         if fail_on not in FAIL_ON:
-            raise ConfigError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+            raise ConfigError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}"
+                              f"{_near(fail_on, FAIL_ON)}")
         config.fail_on = fail_on
     if kubernetes_version is not None:
         try:
@@ -386,11 +434,41 @@ def settle(config_file: Path | None = None, *, fail_on: str | None = None, kuber
     for folder in schema_dirs or []:
         if not folder.is_dir():
             raise ConfigError(f"--schema-dir: {folder} is not a folder")
+    command_line = _command_line_selection(config.policies, select, extend_select, ignore)
     options = Options(profile=config.profile, rules=config.rules, overrides=config.overrides, debug=debug,
                       policies=config.policies if config.policies.rules or config.policies.notes else None,
-                      schema_dirs=config.schema_dirs + tuple(schema_dirs or ()))
+                      schema_dirs=config.schema_dirs + tuple(schema_dirs or ()), configured=config.selection,
+                      command_line=command_line)
     if config.kubernetes_version is not None:
         options.kubernetes_version = config.kubernetes_version
     threshold_name = config.fail_on or "warning"
     threshold = None if threshold_name == "never" else Severity.parse(threshold_name)
-    return Settings(config, options, threshold, config.exclude)
+    if sarif_category is not None and not sarif_category.strip():
+        raise ConfigError("--sarif-category must not be empty")
+    return Settings(config, options, threshold, config.exclude + tuple(exclude or ()),
+                    config.show_source if show_source is None else show_source,
+                    sarif_category or config.sarif_category)
+
+
+def _near(value: str, choices: tuple[str, ...]) -> str:
+    import difflib  # only for a mistake
+
+    close = difflib.get_close_matches(value.strip().lower(), list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _command_line_selection(policies: Policies, select: list[str] | None, extend_select: list[str] | None,
+                            ignore: list[str] | None) -> Selection:
+    """The command line's selectors as rule ids; a mistake is a usage error naming the option."""
+    resolved: dict[str, frozenset[str]] = {}
+    catalogue: dict[str, Rule] | None = None
+    for option, values in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
+        if values is None:
+            continue
+        catalogue = catalogue or policies.catalogue()
+        try:
+            resolved[option] = resolve_all(split(values), catalogue)
+        except SelectorError as exc:
+            raise ConfigError(f"{option}: {exc}") from None
+    return Selection(resolved.get("--select"), resolved.get("--extend-select", frozenset()),
+                     resolved.get("--ignore", frozenset()))

@@ -41,8 +41,8 @@ def _lint_parser() -> argparse.ArgumentParser:
     # Options left out take LintRequest's defaults (SUPPRESS: absent from the namespace).
     parser = _LintParser(prog="podlint lint", add_help=False, allow_abbrev=False, exit_on_error=False,
                          argument_default=argparse.SUPPRESS, formatter_class=_Formatter)
-    parser.add_argument("paths", nargs="+")
-    parser.add_argument("-f", "--format", dest="output_formats", action="append")
+    parser.add_argument("paths", nargs="*")
+    parser.add_argument("-f", "--format", "--output-format", dest="output_formats", action="append")
     parser.add_argument("-o", "--output", type=Path)
     parser.add_argument("--fail-on", dest="fail_on")
     parser.add_argument("-q", "--quiet", action="store_true")
@@ -57,7 +57,15 @@ def _lint_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action=argparse.BooleanOptionalAction)
     parser.add_argument("--fix", action="store_true")
     parser.add_argument("--diff", action="store_true")
-    parser.add_argument("--select")
+    parser.add_argument("--select", action="append")
+    parser.add_argument("--extend-select", dest="extend_select", action="append")
+    parser.add_argument("--ignore", action="append")
+    parser.add_argument("--exclude", action="append")
+    parser.add_argument("--statistics", action="store_true")
+    parser.add_argument("--show-source", dest="show_source", action=argparse.BooleanOptionalAction)
+    parser.add_argument("--color")
+    parser.add_argument("--sarif-category", dest="sarif_category")
+    parser.add_argument("--watch", action="store_true")
     parser.add_argument("-j", "--jobs", type=int)
     parser.add_argument("--follow-links", dest="follow_links", action="store_true")
     parser.add_argument("--values", action="append", type=Path)
@@ -72,11 +80,13 @@ def fast_lint_request(args: list[str]) -> LintRequest | None:
     """The request of `podlint ARGS` when it is a `lint` this parser reads; None otherwise."""
     if not args or args[0] != "lint":
         return None
+    if "--" in args:  # argparse's intermixed parsing misreads what follows `--`: rare, left to typer
+        return None
     try:
         namespace = _lint_parser().parse_intermixed_args(args[1:])
     except (_NotFast, argparse.ArgumentError):
         return None
-    return LintRequest(**vars(namespace))
+    return LintRequest(**{"paths": [], **vars(namespace)})
 
 
 def exit_now(code: int) -> NoReturn:
@@ -103,8 +113,9 @@ def main() -> None:
             return
         # No cyclic garbage collection in a lint process: importing and loading the catalogue
         # would trigger a few full collections for nothing (~3 ms), and the run itself makes no
-        # reference cycles (tests/test_fast_paths.py); the process ends right after.
-        gc.disable()
+        # reference cycles (tests/test_fast_paths.py); the process ends right after (unless it watches).
+        if not request.watch:
+            gc.disable()
         try:
             exit_code = run_lint(request)
         except UsageError as error:
@@ -118,6 +129,7 @@ def main() -> None:
     except Exception as exc:  # last resort: a bug, reported without a traceback
         if "--debug" in sys.argv:
             raise
-        print(f"podlint: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
-              file=sys.stderr)
+        from podlint.app.command import warn
+
+        warn(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         sys.exit(2)

@@ -36,6 +36,7 @@ from podlint.findings import Edit, Finding, Severity, Span, suppress
 from podlint.lsp.renders import Renders, Root
 from podlint.patterns import lazy
 from podlint.reading.parse import MAX_FILE_BYTES, parse_text
+from podlint.report.escape import visible
 from podlint.rules.catalogue import Rule, load_catalogue
 from podlint.rules.ruleset import matches_glob
 from podlint.sources.files import MANIFEST_SUFFIXES
@@ -144,10 +145,12 @@ def same_data(before: str, after: str) -> bool:
 
 
 def hover_text(finding: Finding, rule: Rule | None) -> str:
-    parts = [f"**{finding.rule}** ({finding.severity.label}): {finding.message}"]
+    # The message quotes the manifest, and a custom rule's texts come from a configuration: escaped.
+    parts = [f"**{visible(finding.rule)}** ({finding.severity.label}): {visible(finding.message)}"]
     if rule is not None:
-        parts += [rule.summary, f"**Why it matters.** {rule.why}", f"**How to fix it.** {rule.fix}",
-                  f"[{rule.id} documentation]({rule.help_uri})"]
+        parts += [visible(rule.summary), f"**Why it matters.** {visible(rule.why, newlines=True)}",
+                  f"**How to fix it.** {visible(rule.fix, newlines=True)}",
+                  f"[{visible(rule.id)} documentation]({rule.help_uri})"]
     return "\n\n".join(parts)
 
 
@@ -213,6 +216,7 @@ class PodlintServer(LanguageServer):
 
     def report_config_error(self, config: Path, message: str) -> None:
         """A broken configuration: a diagnostic on the file and a log line; linting goes on with defaults."""
+        message = visible(message, newlines=True)  # it quotes the configuration
         self.window_log_message(types.LogMessageParams(types.MessageType.Error,
                                                        f"podlint: {message} (using the defaults)"))
         position = re.match(r"^.*?:(\d+):(\d+): (.*)$", message, re.DOTALL)
@@ -306,7 +310,7 @@ class PodlintServer(LanguageServer):
         diagnostic = types.Diagnostic(
             range=types.Range(codec.position_to_client_units(lines, start),
                               codec.position_to_client_units(lines, end)),
-            message=finding.message,
+            message=visible(finding.message),  # it may quote any value of the manifest: escaped
             severity=_SEVERITIES[finding.severity],
             code=finding.rule,
             code_description=types.CodeDescription(rule.help_uri) if rule is not None else None,
@@ -410,7 +414,7 @@ class PodlintServer(LanguageServer):
         return [entry for entry in linted.entries
                 if (_ordered(entry.start) <= _ordered(last) and _ordered(first) <= _ordered(entry.end))
                 or (entry.finding.rule, entry.diagnostic.range.start.line,
-                    entry.diagnostic.range.start.character, entry.finding.message) in named]
+                    entry.diagnostic.range.start.character, entry.diagnostic.message) in named]
 
     def text_edits(self, lines: list[str], edits: Iterable[Edit]) -> list[types.TextEdit]:
         codec = self.workspace.position_codec

@@ -7,6 +7,7 @@ from typing import Any
 
 from podlint.findings import Severity
 from podlint.report import Report
+from podlint.report.escape import json_safe, visible
 from podlint.report.fingerprints import fingerprints
 from podlint.report.locations import Locator, find_root
 
@@ -21,10 +22,10 @@ def render(report: Report, colour: bool) -> str:
                                           strict=True):
         owner = f" ({finding.kind}/{finding.name})" if finding.kind else ""
         issues.append({
-            "description": finding.message + owner,
-            "check_name": finding.rule,
+            "description": visible(finding.message + owner),  # shown in the merge request: escaped
+            "check_name": visible(finding.rule),
             "fingerprint": fingerprint,
             "severity": SEVERITIES[finding.severity],
             "location": {"path": path, "lines": {"begin": finding.span.line, "end": finding.span.end_line}},
         })
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(issues, indent=2, ensure_ascii=False)) + "\n"

@@ -6,14 +6,15 @@ import json
 from typing import Any
 
 from podlint.findings import Finding, Related
-from podlint.report import Report
+from podlint.report import Report, statistics
+from podlint.report.escape import json_safe, visible
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
     return {
         "rule": finding.rule,
         "severity": finding.severity.label,
-        "message": finding.message,
+        "message": visible(finding.message),  # text for people: escaped; the fields below are data
         "file": finding.file,
         "line": finding.span.line,
         "column": finding.span.column,
@@ -39,8 +40,16 @@ def related_dict(place: Related) -> dict[str, Any]:
 
 def render(report: Report, colour: bool) -> str:
     summary = report.summary
-    document = {
-        "findings": [finding_dict(finding) for finding in report.findings],
+    document: dict[str, Any] = {}
+    if report.statistics:  # --statistics: a count per rule instead of the findings
+        catalogue = report.rules()
+        document["statistics"] = [
+            {"rule": row.rule, "count": row.findings, "fixable": row.fixable,
+             "summary": catalogue[row.rule].summary if row.rule in catalogue else ""}
+            for row in statistics(report.findings)]
+    else:
+        document["findings"] = [finding_dict(finding) for finding in report.findings]
+    document |= {
         "summary": {
             "files": summary.files,
             "documents": summary.documents,
@@ -48,6 +57,7 @@ def render(report: Report, colour: bool) -> str:
             "warnings": summary.warnings,
             "infos": summary.infos,
             "custom_resources_skipped": summary.custom_skipped,
+            "custom_resource_rules_skipped": summary.rules_skipped,
         },
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"

@@ -22,6 +22,12 @@ from podlint.records import EMPTY
 DOCS_URL = "https://github.com/podlint/podlint/blob/main/rules/{id}.yaml"
 PROFILES = ("default", "strict", "all")
 _REQUIRED = ("id", "severity", "summary", "why", "fix")
+# The tags a rule gets from its category (SARIF `properties.tags`, `--select TAG`); a rule with a
+# `security-severity` is tagged `security` instead, and each of its `cwe` ids as `external/cwe/cwe-N`
+# (GitHub code scanning's convention). `tags:` in a rule's file adds more.
+CATEGORY_TAGS = {"reading": ("correctness",), "api-server": ("reliability",), "schema": ("reliability",),
+                 "deprecation": ("reliability",), "runtime": ("reliability",), "cross-object": ("reliability",),
+                 "hygiene": ("reliability",)}
 
 
 class CatalogueError(Exception):
@@ -45,6 +51,11 @@ class Rule(NamedTuple):
     url: str = ""  # where a custom rule or admission policy is documented (built-in rules: DOCS_URL)
     # The equivalent checks of other linters, `peer: id` (`kube-linter: host-network`): the migration table.
     see_also: tuple[str, ...] = ()
+    # Code scanning ranks security alerts by this score (0.1-10.0: low < 4, medium < 7, high < 9, critical
+    # above); None: not a security rule.
+    security_severity: float | None = None
+    cwe: tuple[int, ...] = ()  # the CWE weaknesses the rule finds
+    tags: tuple[str, ...] = ()  # security / reliability / correctness, CWE tags, and the file's own `tags`
 
     @property
     def help_uri(self) -> str:
@@ -71,13 +82,26 @@ def _rule_from(data: Any, origin: str) -> Rule:
     profile = data.get("profile", "default")
     if profile not in PROFILES:
         raise CatalogueError(f"{origin}: profile must be one of {', '.join(PROFILES)}")
+    score = data.get("security-severity")
+    if score is not None and (isinstance(score, bool) or not isinstance(score, int | float) or not 0 < score <= 10):
+        raise CatalogueError(f"{origin}: security-severity must be a number above 0.0, at most 10.0")
+    cwe = data.get("cwe") or []
+    if not isinstance(cwe, list) or not all(isinstance(item, int) and not isinstance(item, bool) for item in cwe):
+        raise CatalogueError(f"{origin}: cwe must be a list of CWE numbers")
+    category = data.get("category", "workload")
+    own_tags = data.get("tags") or []
+    if not isinstance(own_tags, list) or not all(isinstance(tag, str) for tag in own_tags):
+        raise CatalogueError(f"{origin}: tags must be a list of words")
+    tags: tuple[str, ...] = ("security",) if score is not None else CATEGORY_TAGS.get(category, ())
+    tags += tuple(f"external/cwe/cwe-{number}" for number in cwe)
+    tags += tuple(tag for tag in own_tags if tag not in tags)
     return Rule(
         id=data["id"],
         severity=Severity.parse(data["severity"]),
         summary=data["summary"].strip(),
         why=data["why"].strip(),
         fix=data["fix"].strip(),
-        category=data.get("category", "workload"),
+        category=category,
         profile=profile,
         bad=(data.get("bad") or "").rstrip(),
         good=(data.get("good") or "").rstrip(),
@@ -86,6 +110,9 @@ def _rule_from(data: Any, origin: str) -> Rule:
         skip_on_patches=bool(data.get("skip-on-patches", False)),
         options=dict(data.get("options") or {}),
         see_also=_see_also(data.get("see-also"), origin),
+        security_severity=float(score) if score is not None else None,
+        cwe=tuple(cwe),
+        tags=tags,
     )
 
 

@@ -1,8 +1,9 @@
 """Which rules run on a file, at what severity, with which options.
 
-The answer combines the profile (default < strict < all), the `rules` settings of the
-configuration and the `overrides` whose globs match the file; it is computed once per
-distinct combination and cached.
+The answer combines, in this order: the profile (default < strict < all); the configuration's
+`select`, `extend-select` and `ignore`; its `rules` settings and the `overrides` whose globs match
+the file; then the command line's `--select`, `--extend-select` and `--ignore`, which win over the
+file. It is computed once per distinct combination and cached.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, NamedTuple
 from podlint.findings import Severity
 from podlint.records import EMPTY
 from podlint.rules.catalogue import PROFILES, Rule
+from podlint.rules.select import NO_SELECTION, Selection
 
 ALWAYS_ON = frozenset({"parse-error", "read-error", "internal-error"})  # a run must never hide these
 
@@ -51,11 +53,14 @@ def matches_glob(file: str, patterns: tuple[str, ...]) -> bool:
 
 class Ruleset:
     def __init__(self, catalogue: dict[str, Rule], profile: str = "default",
-                 rules: dict[str, RuleSetting] | None = None, overrides: list[Override] | None = None) -> None:
+                 rules: dict[str, RuleSetting] | None = None, overrides: list[Override] | None = None,
+                 configured: Selection = NO_SELECTION, command_line: Selection = NO_SELECTION) -> None:
         self.catalogue = catalogue
         self.profile = profile
         self.rules = rules or {}
         self.overrides = overrides or []
+        self.configured = configured
+        self.command_line = command_line
         self._cache: dict[tuple[int, ...], FileRules] = {}
         self.base = self._resolve(())
 
@@ -71,7 +76,7 @@ class Ruleset:
         severities: dict[str, Severity] = {}
         options: dict[str, dict[str, Any]] = {}
         for rule_id, rule in self.catalogue.items():
-            on = PROFILES.index(rule.profile) <= rank
+            on = self.configured.apply(rule_id, PROFILES.index(rule.profile) <= rank)
             severity = rule.severity
             merged: dict[str, Any] = {name: spec.get("default") for name, spec in rule.options.items()
                                       if isinstance(spec, dict)}
@@ -82,6 +87,7 @@ class Ruleset:
                     severity = setting.severity
                     on = True if setting.enabled is None else on
                 merged.update(setting.options)
+            on = self.command_line.apply(rule_id, on)
             if on or rule_id in ALWAYS_ON:
                 enabled.add(rule_id)
             severities[rule_id] = severity

@@ -8,6 +8,7 @@ target stays inside the scanned tree (the folder being walked; for a link named 
 line, the current folder), unless `follow_links` (`--follow-links`) says so: `out.yaml ->
 /etc/passwd` is reported, not read. A walk refuses a link back into a folder it is inside (a
 loop), and skips a folder already walked by another link.
+Inside a git repository a walk skips what `.gitignore` files ignore (sources/gitignore.py).
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from podlint.patterns import lazy
 from podlint.reading.parse import MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    from podlint.sources.gitignore import Ignores
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -112,15 +116,17 @@ Identity = tuple[int, int]  # (device, inode): a folder whatever the path that r
 
 
 def _walk(root: Path, follow_links: bool = False) -> Iterator[Source | SourceError]:
-    """A directory's manifests, depth first in name order; hidden entries skipped.
+    """A directory's manifests, depth first in name order; hidden entries and what .gitignore ignores skipped.
 
     The stack is explicit: a hostile tree may nest deeper than Python's recursion limit.
     """
-    walked: set[Identity] = set()
-    # Each level: the entries still to visit, and the folders it is inside (to catch loops).
-    stack: list[tuple[Iterator[os.DirEntry[str]], dict[Identity, Path]]] = []
+    from podlint.sources.gitignore import Ignores  # only for a walk
 
-    def enter(folder: Path, ancestors: dict[Identity, Path]) -> SourceError | None:
+    walked: set[Identity] = set()
+    # Each level: the entries still to visit, the folders it is inside (to catch loops), its ignore rules.
+    stack: list[tuple[Iterator[os.DirEntry[str]], dict[Identity, Path], Ignores | None]] = []
+
+    def enter(folder: Path, ancestors: dict[Identity, Path], ignores: Ignores | None) -> SourceError | None:
         try:
             info = folder.stat()
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -132,14 +138,15 @@ def _walk(root: Path, follow_links: bool = False) -> Iterator[Source | SourceErr
                                f"symbolic link loop (back to {display_name(ancestors[identity])}): not followed")
         if identity not in walked:  # else the same folder through another link: its files are linted once
             walked.add(identity)
-            stack.append((iter(entries), {**ancestors, identity: folder}))
+            inner = ignores.entering(folder) if ignores is not None else None
+            stack.append((iter(entries), {**ancestors, identity: folder}, inner))
         return None
 
-    problem = enter(root, {})
+    problem = enter(root, {}, Ignores.around(root))
     if problem is not None:
         yield problem
     while stack:
-        entries, ancestors = stack[-1]
+        entries, ancestors, ignores = stack[-1]
         entry = next(entries, None)
         if entry is None:
             stack.pop()
@@ -162,13 +169,15 @@ def _walk(root: Path, follow_links: bool = False) -> Iterator[Source | SourceErr
             continue
         if not is_dir and not manifest:
             continue
+        if ignores is not None and ignores.ignored(path, is_dir):
+            continue
         if link and not follow_links:
             problem = _outside(path, root)
             if problem is not None:
                 yield problem
                 continue
         if is_dir:
-            problem = enter(path, ancestors)
+            problem = enter(path, ancestors, ignores)
             if problem is not None:
                 yield problem
             continue
