@@ -13,7 +13,7 @@ PIP_ARGS ?= $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 EXTRAS ?= test,helm,kustomize
 STAMP := $(VENV)/.installed-$(shell echo $(EXTRAS) | cat - pyproject.toml $(CONSTRAINTS) 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit bench bench-hostile schemas clean lock test-latest test-oldest vsix
+.PHONY: demo test lint typecheck unit bench bench-hostile schemas crd-catalogue clean lock test-latest test-oldest vsix
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit("podlint needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -72,6 +72,12 @@ bench-hostile: $(STAMP)
 # Regenerate schemas/ from the pinned kubernetes-validate wheel (downloaded with pip).
 schemas: $(STAMP)
 	$(BIN)/python scripts/build_schemas.py
+
+# Regenerate crds/ (the bundled CRD catalogue) from the pinned sources in bare git mirrors
+# (MIRRORS, default ../.mirror; see scripts/build_crd_catalogue.py for how to get them).
+MIRRORS ?= ../.mirror
+crd-catalogue: $(STAMP)
+	$(BIN)/python scripts/build_crd_catalogue.py --mirrors $(MIRRORS)
 
 clean:
 	rm -rf $(VENV) .venv-latest .venv-oldest .mypy_cache .ruff_cache .pytest_cache build dist

@@ -29,7 +29,7 @@ from podlint.rules.catalogue import Rule, load_catalogue
 from podlint.rules.ruleset import FileRules, Override, Ruleset, RuleSetting
 from podlint.rules.select import NO_SELECTION, Selection
 from podlint.schemas.crd import is_crd
-from podlint.schemas.validator import SCHEMA_RULES, SchemaValidator
+from podlint.schemas.validator import SCHEMA_RULES, SchemaValidator, Unchecked
 from podlint.schemas.versions import DEFAULT, Version
 from podlint.sources.files import Source, SourceError
 from podlint.watchdog import WATCHDOG, Overtime
@@ -81,6 +81,7 @@ class FileResult(Record):
     internal_error: bool
     suppressions: list[suppress.Suppression]
     custom_skipped: int  # custom resources with no schema to check them against
+    rules_skipped: int  # CRD validation rules not evaluated offline (transition rules, unsupported CEL)
     name: str  # the input, as lint_file names it
     # What a file linted in a worker process brings to the run-wide stages of the main process:
     # its part of the inventory, its CRDs (data only) and its custom resources still waiting
@@ -91,13 +92,13 @@ class FileResult(Record):
     deferred: list[_Deferred]
 
     __slots__ = ("crds", "custom_skipped", "deferred", "documents", "findings", "from_worker", "internal_error",
-                 "inventory", "name", "objects", "read_failed", "suppressions")
+                 "inventory", "name", "objects", "read_failed", "rules_skipped", "suppressions")
 
     def __init__(self, findings: list[Finding] | None = None, documents: int = 0, objects: int = 0,
                  read_failed: bool = False, internal_error: bool = False,
-                 suppressions: list[suppress.Suppression] | None = None, custom_skipped: int = 0, name: str = "",
-                 from_worker: bool = False, inventory: Inventory | None = None, crds: list[K8sObject] | None = None,
-                 deferred: list[_Deferred] | None = None) -> None:
+                 suppressions: list[suppress.Suppression] | None = None, custom_skipped: int = 0,
+                 rules_skipped: int = 0, name: str = "", from_worker: bool = False, inventory: Inventory | None = None,
+                 crds: list[K8sObject] | None = None, deferred: list[_Deferred] | None = None) -> None:
         self.findings = [] if findings is None else findings
         self.documents = documents
         self.objects = objects
@@ -105,6 +106,7 @@ class FileResult(Record):
         self.internal_error = internal_error
         self.suppressions = [] if suppressions is None else suppressions
         self.custom_skipped = custom_skipped
+        self.rules_skipped = rules_skipped
         self.name = name
         self.from_worker = from_worker
         self.inventory = inventory
@@ -214,6 +216,8 @@ class Linter:
         together, and suppressions are applied here."""
         raw = text.encode("utf-8", "replace")
         inventory = Inventory() if self.run_checks else None
+        if self.schema is not None:
+            self.schema.start_run()
         result = self._run(self._parse(lambda: parse_text(text, file), file), file, suppress.scan(raw), inventory, raw)
         if inventory is not None:
             cross, crashed = self.lint_run(inventory)
@@ -343,8 +347,11 @@ class Linter:
                 continue
             finally:
                 WATCHDOG.armed = False
+            patch_skipped = rule_id in self.patch_skipped
             for obj, problem in problems:
                 rules = self.ruleset.for_file(obj.file)
+                if patch_skipped and is_patch_file(obj.file):
+                    continue  # (a patch leaves out what its base has, as in plan)
                 if rule_id in rules.enabled and not _ignored_by_annotation(obj, rule_id):
                     findings.append(self.finding(inventory.attach(obj), problem, rule_id, rules))
         return findings, crashed
@@ -373,7 +380,7 @@ class Linter:
                 self._checked(plan.pod_checks, pod, obj, plan, findings, result)
         if plan.schema:
             flagged = {finding.path for finding in findings}
-            if not self._validate(obj, rules, flagged, findings, result):
+            if not self._validate(obj, rules, flagged, findings, result, final=self._deferred is None):
                 if self._deferred is not None:
                     self._deferred.append(_Deferred(obj, rules, flagged))
                     return self.without_ignored(obj, findings, rules)
@@ -381,15 +388,17 @@ class Linter:
         return self.without_ignored(obj, findings, rules)
 
     def _validate(self, obj: K8sObject, rules: FileRules, flagged: set[str], findings: list[Finding],
-                  result: FileResult) -> bool:
+                  result: FileResult, final: bool = True) -> bool:
         """Schema findings for `obj`, except where a specific rule already reported the same field.
 
-        False when `obj` is a custom resource with no schema known yet.
+        False when `obj` is a custom resource with no schema known yet (`final`: none will be:
+        the bundled catalogue may answer); its notes, if any, are still reported.
         """
         assert self.schema is not None
+        skipped_before = self.schema.rules_skipped
         WATCHDOG.step += 1
         try:
-            found = self.schema.check(obj)
+            found = self.schema.check(obj, final)
         except Overtime as exc:
             if exc.whole_file:
                 raise
@@ -404,12 +413,13 @@ class Linter:
             findings.append(self.finding(obj, Problem((), f"schema validation failed on this object ({detail}); "
                                                       "please report it with the manifest"), "internal-error"))
             return True
+        result.rules_skipped += self.schema.rules_skipped - skipped_before
         if found is None:
             return False
         for rule_id, problem in found:
             if rule_id in rules.enabled and format_path(obj.base + problem.path) not in flagged:
                 findings.append(self.finding(obj, problem, rule_id, rules))
-        return True
+        return not isinstance(found, Unchecked)
 
     def take_deferred(self) -> list[_Deferred]:
         """The custom resources deferred so far, handed over (a worker's, to the main process)."""
@@ -424,6 +434,8 @@ class Linter:
     def begin_run(self) -> None:
         """Keep custom resources without a schema until `end_run`: a later file may hold their CRD."""
         self._deferred = []
+        if self.schema is not None:
+            self.schema.start_run()
 
     def end_run(self) -> FileResult:
         """Validate the kept custom resources against the CRDs of the whole run; count the rest."""
@@ -431,10 +443,9 @@ class Linter:
         deferred, self._deferred = self._deferred or [], None
         for item in deferred:
             found: list[Finding] = []
-            if self._validate(item.obj, item.rules, item.flagged, found, result):
-                result.findings.extend(self.without_ignored(item.obj, found, item.rules))
-            else:
+            if not self._validate(item.obj, item.rules, item.flagged, found, result):
                 result.custom_skipped += 1
+            result.findings.extend(self.without_ignored(item.obj, found, item.rules))
         return result
 
     def without_ignored(self, obj: K8sObject, findings: list[Finding], rules: FileRules) -> list[Finding]:

@@ -55,7 +55,7 @@ def test_json_shape(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert set(report) == {"findings", "summary"}
     assert report["summary"] == {"files": 1, "documents": 1, "errors": 0, "warnings": 1, "infos": 0,
-                                 "custom_resources_skipped": 0}
+                                 "custom_resources_skipped": 0, "custom_resource_rules_skipped": 0}
     finding = report["findings"][0]
     assert set(finding) == {"rule", "severity", "message", "file", "line", "column", "end_line", "end_column",
                             "kind", "name", "namespace", "path", "fixable", "related", "approximate"}

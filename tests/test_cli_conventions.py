@@ -56,6 +56,12 @@ def rules_of(result: subprocess.CompletedProcess[str]) -> set[str]:
     return {finding["rule"] for finding in json.loads(result.stdout)["findings"]}
 
 
+# The hardening (and security-tagged) rules the pod above breaks.
+HARDENING = {"privileged-container", "privilege-escalation", "run-as-root", "writable-root-filesystem",
+             "missing-seccomp-profile", "automount-service-account-token", "capabilities-not-dropped",
+             "no-network-policy"}
+
+
 @pytest.fixture
 def pod(tmp_path: Path) -> Path:
     (tmp_path / "pod.yaml").write_text(POD)
@@ -74,18 +80,17 @@ def test_default_rules(pod: Path) -> None:
     (["--select", "image-latest-tag,invalid-label"], {"image-latest-tag", "invalid-label"}),
     (["--select", "image-latest-tag", "--select", "shell-without-c"], {"image-latest-tag", "shell-without-c"}),
     (["--select", "runtime"], {"image-latest-tag", "shell-without-c", "bare-pod"}),
-    (["--select", "category:hardening"], {"privileged-container", "privilege-escalation", "run-as-root",
-                                          "writable-root-filesystem"}),
-    (["--select", "security"], {"privileged-container", "privilege-escalation", "run-as-root",
-                                "writable-root-filesystem"}),
-    (["--select", "cwe-250"], {"privileged-container", "run-as-root"}),
+    (["--select", "category:hardening"], HARDENING),
+    (["--select", "security"], HARDENING),
+    (["--select", "cwe-250"], {"privileged-container", "run-as-root", "capabilities-not-dropped"}),
     (["--select", "invalid"], {"invalid-label"}),  # a prefix, up to a dash
     (["--select", "image-*"], {"image-latest-tag"}),
     (["--ignore", "runtime"], {"invalid-label"}),
     (["--ignore", "image-latest-tag", "--extend-select", "privileged-container"],
      {"shell-without-c", "invalid-label", "privileged-container"}),
     (["--select", "ALL", "--ignore", "hardening,missing-probes"],
-     {"image-latest-tag", "shell-without-c", "invalid-label", "bare-pod"}),
+     {"image-latest-tag", "shell-without-c", "invalid-label", "bare-pod", "missing-ephemeral-storage",
+      "missing-priority-class", "dns-ndots"}),
 ])
 def test_select_ignore_extend_select(pod: Path, args: list[str], expected: set[str]) -> None:
     result = podlint("lint", "-f", "json", *args, ".", cwd=pod)
@@ -115,13 +120,12 @@ def test_unknown_selectors_are_usage_errors_with_a_suggestion(pod: Path) -> None
 def test_the_configuration_selects_and_the_command_line_wins(pod: Path) -> None:
     (pod / ".podlint.yaml").write_text("select: [hardening]\nextend-select: invalid-label\n"
                                        "ignore: [run-as-root]\nrules:\n  writable-root-filesystem: off\n")
-    assert rules_of(podlint("lint", "-f", "json", ".", cwd=pod)) == {
-        "privileged-container", "privilege-escalation", "invalid-label"}
+    assert rules_of(podlint("lint", "-f", "json", ".", cwd=pod)) == (
+        HARDENING - {"run-as-root", "writable-root-filesystem"}) | {"invalid-label"}
     # --select replaces the file's choice, settings included; --ignore removes from it.
-    assert rules_of(podlint("lint", "-f", "json", "--select", "hardening", ".", cwd=pod)) == {
-        "privileged-container", "privilege-escalation", "run-as-root", "writable-root-filesystem"}
-    assert rules_of(podlint("lint", "-f", "json", "--ignore", "invalid-label", ".", cwd=pod)) == {
-        "privileged-container", "privilege-escalation"}
+    assert rules_of(podlint("lint", "-f", "json", "--select", "hardening", ".", cwd=pod)) == HARDENING
+    assert rules_of(podlint("lint", "-f", "json", "--ignore", "invalid-label", ".", cwd=pod)) == (
+        HARDENING - {"run-as-root", "writable-root-filesystem"})
     shown = podlint("config", "show", cwd=pod).stdout
     assert "select:\n- hardening\n" in shown and "ignore:\n- run-as-root\n" in shown
 
@@ -130,7 +134,8 @@ def test_selectors_resolve_against_the_catalogue() -> None:
     catalogue = load_catalogue()
     assert resolve("schema", catalogue) == {"schema"}  # a rule id wins over the category of that name
     assert resolve("category:schema", catalogue) == {"schema", "unknown-field", "deprecated-api-version",
-                                                      "removed-api-version"}
+                                                      "removed-api-version", "crd-validation-rule",
+                                                      "unknown-custom-resource-version"}
     assert resolve("tag:reliability", catalogue) >= {"image-latest-tag", "selector-mismatch"}
     assert resolve("external/cwe/cwe-770", catalogue) == {"missing-resource-limits", "missing-resource-requests"}
     assert resolve("all", catalogue) == set(catalogue)

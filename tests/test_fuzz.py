@@ -145,11 +145,12 @@ VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
                       | st.dictionaries(st.text(max_size=8) | st.integers(), inner, max_size=4), max_leaves=12)
 
 
-def _containers(data: Any) -> list[tuple[Any, Any]]:
-    """Every (container, key-or-index) in a document, to pick one to mutate."""
+def _containers(data: Any, limit: int = 5_000) -> list[tuple[Any, Any]]:
+    """The (container, key-or-index) pairs of a document, to pick one to mutate: at most `limit`, since a
+    seed with aliases (tests/hostile's alias bomb) shares its nodes and has exponentially many paths."""
     found: list[tuple[Any, Any]] = []
     stack = [data]
-    while stack:
+    while stack and len(found) < limit:
         node = stack.pop()
         if isinstance(node, dict):
             keys: list[Any] = list(node)

@@ -131,6 +131,28 @@ def test_a_dead_worker_costs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert rendered(lint_sources(expand(paths), Linter(), jobs=2)) == rendered(serial)
 
 
+def test_a_worker_dead_before_every_chunk_is_handed_out_costs_nothing(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool breaks while chunks are still being submitted (a worker died early): the rest run here."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    paths = pods(tmp_path, 20)
+    serial = lint_sources(expand(paths), Linter(), jobs=1)
+    submit = ProcessPoolExecutor.submit
+    calls = []
+
+    def breaks_on_the_second(self: ProcessPoolExecutor, *args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        if len(calls) > 1:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        return submit(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", breaks_on_the_second)
+    assert rendered(lint_sources(expand(paths), Linter(), jobs=2)) == rendered(serial)
+    assert len(calls) == 2
+
+
 SERVICE = """apiVersion: v1
 kind: Service
 metadata:

@@ -352,7 +352,11 @@ def test_fingerprints_keep_their_recipe() -> None:
 # The scale the catalogue documents (README, Rules): a privileged container is the worst case.
 SECURITY_SCALE = {"privileged-container": "9.0", "host-namespaces": "8.0", "added-capabilities": "7.5",
                   "host-path-volume": "7.5", "privilege-escalation": "6.0", "run-as-root": "5.5",
-                  "writable-root-filesystem": "3.0"}
+                  "writable-root-filesystem": "3.0", "cluster-admin-binding": "8.5", "rbac-secrets-read": "7.5",
+                  "rbac-wildcard": "7.5", "rbac-pod-exec": "7.0", "secret-in-env": "7.0", "unsafe-proc-mount": "7.0",
+                  "host-port": "5.0", "missing-seccomp-profile": "5.0", "no-network-policy": "5.0",
+                  "capabilities-not-dropped": "4.5", "automount-service-account-token": "4.0",
+                  "node-port-service": "4.0", "low-user-id": "3.5"}
 
 
 def test_security_rules_carry_a_security_severity_and_the_others_a_problem_severity(repo: Path) -> None:
@@ -360,6 +364,8 @@ def test_security_rules_carry_a_security_severity_and_the_others_a_problem_sever
     scored = {rule_id: rule["properties"]["security-severity"] for rule_id, rule in rules.items()
               if "security-severity" in rule["properties"]}
     assert scored == SECURITY_SCALE
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert all(f"`{rule_id}` {score}" in readme for rule_id, score in SECURITY_SCALE.items())  # the scale documented
     for rule_id, rule in rules.items():
         properties = rule["properties"]
         if rule_id in SECURITY_SCALE:

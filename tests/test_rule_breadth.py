@@ -118,6 +118,37 @@ def test_cross_object_checks_do_not_judge_across_folders(tmp_path: Path) -> None
     assert lint_sources(sources, Linter()).findings == []
 
 
+DENY_ALL = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all%s}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+"""
+
+
+def test_coverage_rules_look_in_the_namespace_or_the_folders_above(tmp_path: Path) -> None:
+    from podlint.engine import Options
+    from podlint.rules.ruleset import RuleSetting
+
+    def unselected(*sources: Source) -> list[str]:
+        linter = Linter(Options(rules={"no-network-policy": RuleSetting(enabled=True)}))
+        found = lint_sources(list(sources), linter).findings
+        return [Path(f.file).parent.name for f in found if f.rule == "no-network-policy"]
+
+    web = _write(tmp_path / "repo" / "k8s" / "apps", "deployment.yaml", DEPLOYMENT)
+    # A default-deny policy of the folder above, or naming the workload's namespace anywhere, applies.
+    assert unselected(web, _write(tmp_path / "repo" / "k8s", "policy.yaml", DENY_ALL % "")) == []
+    named = DEPLOYMENT.replace("metadata: {name: web}", "metadata: {name: web, namespace: shop}")
+    shop = _write(tmp_path / "repo" / "k8s" / "shop", "deployment.yaml", named)
+    assert unselected(shop, _write(tmp_path / "policies", "policy.yaml", DENY_ALL % ", namespace: shop")) == []
+    # Another application's namespace-less policy, in a folder beside this one, does not.
+    assert unselected(web, _write(tmp_path / "other-app", "policy.yaml", DENY_ALL % "")) == ["apps"]
+    assert unselected(shop, _write(tmp_path / "policies", "policy.yaml", DENY_ALL % ", namespace: other")) == [
+        "shop"]
+
+
 def test_disabled_run_checks_keep_no_objects() -> None:
     from podlint.engine import Options
     from podlint.rules.ruleset import RuleSetting

@@ -148,11 +148,14 @@ def lint_files(items: Sequence[Item], linter: Linter, jobs: int, inventory: Inve
         futures: dict[int, Future[list[FileResult]]] = {}
         for run in worker_runs:
             sources = [item for item in (items[index] for index in run) if isinstance(item, Source)]
-            futures[run[0]] = pool.submit(_lint_chunk, sources, inventory is not None)
+            try:
+                futures[run[0]] = pool.submit(_lint_chunk, sources, inventory is not None)
+            except BrokenProcessPool:  # a worker died before every chunk was handed out: the rest run here
+                break
         for run in plan:
             future = futures.get(run[0])
-            if future is None:
-                yield lint_file(items[run[0]], linter, inventory)
+            if future is None:  # a main-process item, or a chunk never handed out
+                yield from (lint_file(items[index], linter, inventory) for index in run)
                 continue
             try:
                 results = future.result()

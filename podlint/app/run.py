@@ -82,6 +82,7 @@ def _lint_run(items: Iterable[Source | SourceError], linter: Linter, jobs: int |
         summary.documents += result.documents
         summary.objects += result.objects
         summary.custom_skipped += result.custom_skipped
+        summary.rules_skipped += result.rules_skipped
         findings.extend(result.findings)
         if result.suppressions:
             suppressions[result.name] = (result.suppressions, result.read_failed)
@@ -96,6 +97,7 @@ def _lint_run(items: Iterable[Source | SourceError], linter: Linter, jobs: int |
         run.internal_error |= result.internal_error
     late = linter.end_run()
     summary.custom_skipped += late.custom_skipped
+    summary.rules_skipped += late.rules_skipped
     findings.extend(late.findings)
     run.internal_error |= late.internal_error
     if inventory is not None:

@@ -36,7 +36,7 @@ def _selected(inventory: Inventory, near: K8sObject, selector: dict[str, Any]) -
             continue
         part = known.get(workload.kind)
         if part is None:
-            part = known[workload.kind] = _known_part(selector, workload)
+            part = known[workload.kind] = known_part(selector, workload)
         if selector_matches(part, labels):
             found.append(workload)
     return found
@@ -51,7 +51,7 @@ def _candidates(inventory: Inventory, near: K8sObject, selector: dict[str, Any])
     return inventory.near(near, WORKLOAD_KINDS)
 
 
-def _known_part(selector: dict[str, Any], workload: K8sObject) -> dict[str, Any]:
+def known_part(selector: dict[str, Any], workload: K8sObject) -> dict[str, Any]:
     """The selector without requirements on labels the controller adds with values unknown here."""
     generated = GENERATED_LABELS.get(workload.kind, frozenset())
     return {
@@ -90,16 +90,48 @@ def _selected_by_service(inventory: Inventory, service: K8sObject, selector: dic
     return found
 
 
+def _selected_elsewhere(inventory: Inventory, service: K8sObject, selector: dict[str, Any]) -> list[K8sObject]:
+    """The workloads of the folder in other namespaces than the Service's whose pods it would select."""
+    if not service.namespace:
+        return []
+    key: str | None = None
+    value: Any = None
+    for label, wanted in as_dict(selector.get("matchLabels")).items():
+        if isinstance(label, str) and label not in ANY_GENERATED:
+            key, value = label, wanted
+            break
+    return [workload for workload in inventory.elsewhere(service, key, value)
+            if (labels := inventory.labels_of(workload)) is not None
+            and selector_matches(known_part(selector, workload), labels)]
+
+
 @run_check("service-selects-nothing")
 def service_selects_nothing(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
     for service in inventory.of_kind("Service"):
         selector = _service_selector(service)
         if selector is None or not inventory.pods_known(service):
             continue
-        if not _selected_by_service(inventory, service, selector):
+        if not _selected_by_service(inventory, service, selector) and not _selected_elsewhere(
+                inventory, service, selector):  # (that is service-selects-other-namespace)
             yield service, Problem(("spec", "selector"),
                                    f"Service selector ({_describe(selector)}) matches the pods of no workload in "
                                    "the inputs: the Service has no endpoints and every connection to it fails")
+
+
+@run_check("service-selects-other-namespace")
+def service_selects_other_namespace(inventory: Inventory, ctx: Context) -> Iterator[tuple[K8sObject, Problem]]:
+    for service in inventory.of_kind("Service"):
+        selector = _service_selector(service)
+        if selector is None or not service.namespace or inventory.operator_managed(service):
+            continue
+        if inventory.pods_known(service) and _selected_by_service(inventory, service, selector):
+            continue
+        others = _selected_elsewhere(inventory, service, selector)
+        if others:
+            names = ", ".join(sorted({f"{w.kind}/{w.name} (namespace {w.namespace})" for w in others}))
+            yield service, Problem(("spec", "selector"), f"Service selector ({_describe(selector)}) matches only pods "
+                                   f"in other namespaces than {service.namespace!r}: {names}; a Service selects pods "
+                                   "of its own namespace only, so it has no endpoints")
 
 
 def _named_ports(workload: K8sObject) -> set[tuple[Any, Any]] | None:

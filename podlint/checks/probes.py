@@ -124,3 +124,24 @@ def liveness_equals_readiness(pod: PodSpecView, ctx: Context) -> Iterator[Proble
                           f"{container.label}: livenessProbe is identical to readinessProbe: when the "
                           "container is slow, it is restarted at the moment it is taken out of service, "
                           "and the restarts can cascade")
+
+
+@pod_check("probe-port-udp")
+def probe_port_udp(pod: PodSpecView, ctx: Context) -> Iterator[Problem]:
+    for container in probed(pod):
+        protocols: dict[str, str] | None = None  # port name -> protocol, gathered for a named probe port only
+        for kind, probe in probes(container):
+            for handler in ("httpGet", "tcpSocket"):
+                port = as_dict(probe.get(handler)).get("port")
+                if not isinstance(port, str) or is_placeholder(port):
+                    continue
+                if protocols is None:
+                    protocols = {name: str(item.get("protocol") or "TCP")
+                                 for _, item in items(container.data.get("ports"))
+                                 if isinstance(name := item.get("name"), str)}
+                protocol = protocols.get(port)
+                if protocol is not None and protocol != "TCP":
+                    yield Problem(container.child(kind, handler, "port"),
+                                  f"{spec_path(container, kind, handler, 'port')}: port {port!r} is declared with "
+                                  f"protocol {protocol}, but {handler} probes connect over TCP: the probe cannot "
+                                  "succeed unless the process also listens on TCP", anchor="value")

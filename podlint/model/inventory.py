@@ -22,7 +22,11 @@ from podlint.reading.parse import Document, parse_bytes
 from podlint.records import Record
 
 WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS) - {"PodTemplate"}
-KEPT_KINDS = WORKLOAD_KINDS | {"Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"}
+KEPT_KINDS = WORKLOAD_KINDS | {"Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "Ingress",
+                                "ServiceAccount"}
+KEYED_KINDS = frozenset({"ConfigMap", "Secret"})  # their keys are kept (not their values): env-key-not-found
+# Secrets whose data a controller fills in: their keys are not in the manifest.
+_FILLED_SECRET_TYPES = frozenset({"kubernetes.io/service-account-token"})
 
 # Where a workload keeps the labels of the pods it makes.
 _POD_LABELS: dict[str, tuple[str, ...]] = {
@@ -74,6 +78,24 @@ def pod_labels(obj: K8sObject) -> dict[str, Any] | None:
     return labels
 
 
+def data_keys(obj: K8sObject) -> frozenset[str] | None:
+    """The keys of a ConfigMap's or Secret's data (None: unknown, as for a token Secret or a templated key)."""
+    if obj.kind == "Secret" and obj.data.get("type") in _FILLED_SECRET_TYPES:
+        return None
+    found: set[str] = set()
+    for field in ("data", "stringData", "binaryData"):
+        value = obj.data.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            return None
+        for key in value:
+            if not isinstance(key, str) or "{{" in key or "$" in key:
+                return None
+            found.add(key)
+    return frozenset(found)
+
+
 _NO_POSITIONS = ScalarNode("tag:yaml.org,2002:null", "")  # the root of a document kept without positions
 
 
@@ -116,12 +138,14 @@ class Inventory(Record):
     _by_label: dict[tuple[str, str, str], list[K8sObject]]
     _labels: dict[int, dict[str, Any] | None]
     _order: dict[int, int]
+    # (kind, name) -> (namespace, its keys or None when unknown) of each ConfigMap and Secret.
+    keys: dict[tuple[str, str], list[tuple[str, frozenset[str] | None]]]
     # Answers that several cross-object rules need, worked out once per run: (question, *what it
     # depends on) -> answer (the workloads a Service selects: two rules ask). Emptied when objects are added.
     shared: dict[tuple[Any, ...], Any]
 
     __slots__ = ("_by_kind", "_by_label", "_by_name", "_labels", "_order", "_reread", "custom", "folders", "kept",
-                 "names", "objects", "shared", "sources")
+                 "keys", "names", "objects", "shared", "sources")
 
     def __init__(self) -> None:
         self.objects = []
@@ -136,6 +160,7 @@ class Inventory(Record):
         self._by_label = {}
         self._labels = {}
         self._order = {}
+        self.keys = {}
         self.shared = {}
 
     def add(self, obj: K8sObject, source: bytes) -> None:
@@ -148,6 +173,8 @@ class Inventory(Record):
         if kind in KEPT_KINDS:
             self._keep(obj)
             self.sources[obj.file] = source
+        elif kind in KEYED_KINDS:
+            self.keys.setdefault((kind, obj.name), []).append((namespace, data_keys(obj)))
 
     def _keep(self, obj: K8sObject) -> None:
         """Keep an object without its positions (see attach), and index it."""
@@ -175,6 +202,8 @@ class Inventory(Record):
                 mine.setdefault(kind, set()).update(namespaces)
         for place, namespaces in other.custom.items():
             self.custom.setdefault(place, set()).update(namespaces)
+        for identity, entries in other.keys.items():
+            self.keys.setdefault(identity, []).extend(entries)
         self.shared.clear()
         for obj in other.objects:
             self._keep(obj)  # pickled on the way: detached again from this process's marker
@@ -216,6 +245,18 @@ class Inventory(Record):
         the label `key` with `value` (compared as text, as selectors compare)."""
         return self._nearby(obj, [self._by_label.get((folder(obj), key, str(value)), [])])
 
+    def elsewhere(self, obj: K8sObject, key: str | None, value: Any = None) -> Iterator[K8sObject]:
+        """The kept workloads in the folder of `obj` that cannot share its namespace (both namespaces
+        named, and different); with `key`, only those whose pods carry that label with `value`."""
+        place = folder(obj)
+        if key is None:
+            lists = [self._by_kind.get((place, kind), []) for kind in WORKLOAD_KINDS]
+        else:
+            lists = [self._by_label.get((place, key, str(value)), [])]
+        found = [objects for objects in lists if objects]
+        ordered = found[0] if len(found) == 1 else heapq.merge(*found, key=lambda other: self._order[id(other)])
+        return (other for other in ordered if not same_namespace(other.namespace, obj.namespace))
+
     def labels_of(self, workload: K8sObject) -> dict[str, Any] | None:
         """pod_labels of a kept workload, computed once."""
         if id(workload) in self._labels:
@@ -229,6 +270,16 @@ class Inventory(Record):
 
     def defines(self, kind: str, namespace: str, name: str) -> bool:
         return any(same_namespace(ns, namespace) for ns in self.names.get((kind, name), ()))
+
+    def has_key(self, kind: str, namespace: str, name: str, key: str) -> bool | None:
+        """Whether the ConfigMap or Secret `name` that may share `namespace` has `key`; None when no
+        such object is among the inputs, or its keys are unknown (a template, a controller fills them)."""
+        answers = [keys for ns, keys in self.keys.get((kind, name), ()) if same_namespace(ns, namespace)]
+        if any(keys is not None and key in keys for keys in answers):
+            return True
+        if not answers or any(keys is None for keys in answers):
+            return None
+        return False
 
     def folder_has(self, near: K8sObject, kinds: frozenset[str] | set[str]) -> bool:
         """Whether the folder of `near` holds an object of one of `kinds` that may share its namespace."""

@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 from podlint.model.quantity import OUT_OF_RANGE, Invalid, parse_quantity, read_quantity
-from podlint.policies import regex
+from podlint.policies import k8s_cel_types, regex
 from podlint.policies.cel_cost import TICK, Meter
 
 QUANTITY_KEY = "@quantity"
@@ -190,6 +190,7 @@ def functions(meter: Meter | None = None) -> dict[str, Callable[..., Any]]:
         "indexOf": _with_lists(table["indexOf"], last=False),
         "lastIndexOf": _with_lists(table["lastIndexOf"], last=True),
     })
+    table.update(k8s_cel_types.functions(table))  # URL, IP, CIDR, format, semver
     if meter is not None:
         table = {name: _charged(function, _COSTS.get(name, _linear), meter) for name, function in table.items()}
         table[TICK] = meter.tick

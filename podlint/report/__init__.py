@@ -16,18 +16,20 @@ class Summary(Record):
     documents: int
     objects: int
     custom_skipped: int  # custom resources not schema-checked: no CRD in the run, no --schema-dir file
+    rules_skipped: int  # CRD validation rules not evaluated offline (transition rules, unsupported CEL)
     errors: int
     warnings: int
     infos: int
 
-    __slots__ = ("custom_skipped", "documents", "errors", "files", "infos", "objects", "warnings")
+    __slots__ = ("custom_skipped", "documents", "errors", "files", "infos", "objects", "rules_skipped", "warnings")
 
-    def __init__(self, files: int = 0, documents: int = 0, objects: int = 0, custom_skipped: int = 0, errors: int = 0,
-                 warnings: int = 0, infos: int = 0) -> None:
+    def __init__(self, files: int = 0, documents: int = 0, objects: int = 0, custom_skipped: int = 0,
+                 rules_skipped: int = 0, errors: int = 0, warnings: int = 0, infos: int = 0) -> None:
         self.files = files
         self.documents = documents
         self.objects = objects
         self.custom_skipped = custom_skipped
+        self.rules_skipped = rules_skipped
         self.errors = errors
         self.warnings = warnings
         self.infos = infos

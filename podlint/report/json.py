@@ -57,6 +57,7 @@ def render(report: Report, colour: bool) -> str:
             "warnings": summary.warnings,
             "infos": summary.infos,
             "custom_resources_skipped": summary.custom_skipped,
+            "custom_resource_rules_skipped": summary.rules_skipped,
         },
     }
     return json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"

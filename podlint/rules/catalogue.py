@@ -49,6 +49,8 @@ class Rule(NamedTuple):
     skip_on_patches: bool = False  # the rule judges absent fields, which a kustomize patch leaves out
     options: Mapping[str, Any] = EMPTY
     url: str = ""  # where a custom rule or admission policy is documented (built-in rules: DOCS_URL)
+    # The equivalent checks of other linters, `peer: id` (`kube-linter: host-network`): the migration table.
+    see_also: tuple[str, ...] = ()
     # Code scanning ranks security alerts by this score (0.1-10.0: low < 4, medium < 7, high < 9, critical
     # above); None: not a security rule.
     security_severity: float | None = None
@@ -107,10 +109,25 @@ def _rule_from(data: Any, origin: str) -> Rule:
         fixable=bool(data.get("fixable", False)),
         skip_on_patches=bool(data.get("skip-on-patches", False)),
         options=dict(data.get("options") or {}),
+        see_also=_see_also(data.get("see-also"), origin),
         security_severity=float(score) if score is not None else None,
         cwe=tuple(cwe),
         tags=tags,
     )
+
+
+SEE_ALSO_PEERS = ("kube-linter", "polaris", "kube-score", "checkov")
+
+
+def _see_also(value: Any, origin: str) -> tuple[str, ...]:
+    """`see-also` entries as `peer: id`, each naming one of SEE_ALSO_PEERS."""
+    entries = tuple(value or ())
+    for entry in entries:
+        peer, colon, check = str(entry).partition(": ")
+        if not colon or peer not in SEE_ALSO_PEERS or not check.strip():
+            raise CatalogueError(f"{origin}: see-also entry {entry!r} is not `PEER: CHECK` "
+                                 f"(PEER one of {', '.join(SEE_ALSO_PEERS)})")
+    return entries
 
 
 COMPILED = "catalogue.json"  # in the wheel's _data folder, beside rules/

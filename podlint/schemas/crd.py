@@ -4,8 +4,12 @@ A CRD's `openAPIV3Schema` is a structural OpenAPI v3 schema with Kubernetes exte
 becomes a JSON Schema that checks what the API server checks when it decodes a custom
 resource strictly: `nullable`, `x-kubernetes-int-or-string`, and unknown fields (which the
 API server prunes, and `kubectl apply` with strict field validation rejects) unless
-`x-kubernetes-preserve-unknown-fields` keeps them. CEL rules (`x-kubernetes-validations`)
-and formats are not checked.
+`x-kubernetes-preserve-unknown-fields` keeps them. As the API server does before it validates,
+a `null` field that is not nullable counts as absent (it is pruned) and a required field with a
+`default` is never missing (it is defaulted). Formats are not checked; CEL rules
+(`x-kubernetes-validations`) are evaluated by `cel_rules.py` from the same structural schema.
+
+The bundled catalogue (`catalogue.py`) stores structural schemas in the form `compact()` gives.
 
 Schema files follow the `{kind}_{version}.json` naming of CRD schema catalogues (kind in
 lower case), directly in a `--schema-dir` folder or in a `{group}/` subfolder of it.
@@ -14,10 +18,12 @@ lower case), directly in a `--schema-dir` folder or in a `{group}/` subfolder of
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from podlint.model.objects import K8sObject
+from podlint.patterns import lazy
 
 CRD_KIND = "CustomResourceDefinition"
 CRD_GROUP = "apiextensions.k8s.io"
@@ -35,18 +41,29 @@ def is_crd(obj: K8sObject) -> bool:
     return obj.kind == CRD_KIND and obj.group == CRD_GROUP
 
 
-def schemas_of_crd(obj: K8sObject) -> dict[tuple[str, str], dict[str, Any]]:
-    """(apiVersion, kind) -> JSON Schema, for each served version of a CRD that has a schema."""
+class Structural(NamedTuple):
+    """One served version's `openAPIV3Schema`, and whether `status` is a subresource (ignored on create)."""
+
+    schema: dict[str, Any]
+    status_subresource: bool = False
+
+
+def schemas_of_crd(obj: K8sObject) -> dict[tuple[str, str], Structural]:
+    """(apiVersion, kind) -> structural schema, for each served version of a CRD that has a schema."""
     spec = obj.get(("spec",))
-    if not isinstance(spec, dict):
-        return {}
+    return structural_schemas(spec) if isinstance(spec, dict) else {}
+
+
+def structural_schemas(spec: dict[str, Any]) -> dict[tuple[str, str], Structural]:
+    """The same from a CRD's `spec` (the catalogue build reads upstream CRD files with it)."""
     group = spec.get("group")
     names = spec.get("names")
     kind = names.get("kind") if isinstance(names, dict) else None
     if not isinstance(group, str) or not isinstance(kind, str):
         return {}
-    found: dict[tuple[str, str], dict[str, Any]] = {}
+    found: dict[tuple[str, str], Structural] = {}
     shared = _openapi(spec.get("validation"))  # apiextensions.k8s.io/v1beta1: one schema for all versions
+    shared_status = _has_status(spec.get("subresources"))
     versions = spec.get("versions")
     if isinstance(versions, list):
         for version in versions:
@@ -56,10 +73,15 @@ def schemas_of_crd(obj: K8sObject) -> dict[tuple[str, str], dict[str, Any]]:
                 continue
             schema = _openapi(version.get("schema")) or shared
             if schema is not None:
-                found[(f"{group}/{version['name']}", kind)] = to_json_schema(schema)
+                status = _has_status(version.get("subresources")) or shared_status
+                found[(f"{group}/{version['name']}", kind)] = Structural(schema, status)
     elif isinstance(spec.get("version"), str) and shared is not None:
-        found[(f"{group}/{spec['version']}", kind)] = to_json_schema(shared)
+        found[(f"{group}/{spec['version']}", kind)] = Structural(shared, shared_status)
     return found
+
+
+def _has_status(subresources: Any) -> bool:
+    return isinstance(subresources, dict) and isinstance(subresources.get("status"), dict)
 
 
 def _openapi(holder: Any) -> dict[str, Any] | None:
@@ -69,25 +91,35 @@ def _openapi(holder: Any) -> dict[str, Any] | None:
     return None
 
 
-def to_json_schema(node: dict[str, Any]) -> dict[str, Any]:
-    """A structural OpenAPI v3 schema (as in a CRD) -> an equivalent strict JSON Schema."""
+def to_json_schema(node: dict[str, Any], field: bool = False) -> dict[str, Any]:
+    """A structural OpenAPI v3 schema (as in a CRD) -> an equivalent strict JSON Schema.
+
+    `field`: the node is the value of an object's field, where a `null` is pruned (absent)
+    unless the field is nullable, and replaced by its default if it has one.
+    """
     out: dict[str, Any] = {key: value for key, value in node.items() if key in _KEEP}
     if node.get("x-kubernetes-int-or-string") is True:
         out["type"] = ["integer", "string"]
         node = {key: value for key, value in node.items() if key not in _SUBSCHEMA_LISTS}
-    if node.get("nullable") is True and isinstance(out.get("type"), str):
-        out["type"] = [out["type"], "null"]
-    if node.get("nullable") is True and "enum" in out:
-        out["enum"] = [*out["enum"], None]
+    if node.get("nullable") is True or field:
+        if isinstance(out.get("type"), str):
+            out["type"] = [out["type"], "null"]
+        elif isinstance(out.get("type"), list) and "null" not in out["type"]:
+            out["type"] = [*out["type"], "null"]
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
     properties = node.get("properties")
     if isinstance(properties, dict):
-        out["properties"] = {name: to_json_schema(sub) for name, sub in properties.items() if isinstance(sub, dict)}
+        out["properties"] = {name: to_json_schema(sub, True) for name, sub in properties.items()
+                             if isinstance(sub, dict)}
+        if isinstance(out.get("required"), list):  # a field with a default is filled in before validation
+            out["required"] = [name for name in out["required"] if not defaulted(properties.get(name))]
     items = node.get("items")
     if isinstance(items, dict):
         out["items"] = to_json_schema(items)
     extra = node.get("additionalProperties")
     if isinstance(extra, dict):
-        out["additionalProperties"] = to_json_schema(extra)
+        out["additionalProperties"] = to_json_schema(extra, True)
     elif isinstance(extra, bool):
         out["additionalProperties"] = extra
     elif isinstance(properties, dict) and node.get("x-kubernetes-preserve-unknown-fields") is not True:
@@ -119,16 +151,72 @@ def _value_checks(node: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def with_object_fields(schema: dict[str, Any], object_meta: dict[str, Any]) -> dict[str, Any]:
-    """A custom resource's root: apiVersion, kind and metadata are always there, checked as for any object."""
+def with_object_fields(schema: dict[str, Any], object_meta: dict[str, Any],
+                       status_free: bool = False) -> dict[str, Any]:
+    """A custom resource's root: apiVersion, kind and metadata are always there, checked as for any object.
+
+    `status_free`: `status` is a subresource, which the API server ignores on create.
+    """
     root = dict(schema)
     properties = dict(root.get("properties") or {})
     properties["apiVersion"] = {"type": "string"}
     properties["kind"] = {"type": "string"}
     properties["metadata"] = object_meta
+    if status_free and "status" in properties:
+        properties["status"] = {}
     root["properties"] = properties
     root["type"] = "object"
     return root
+
+
+# What the bundled catalogue keeps of a structural schema: what validation and CEL rules read
+# (formats type CEL values; defaults apply before validation), not descriptions or examples.
+_STORED = _KEEP | {
+    "properties", "items", "additionalProperties", "allOf", "anyOf", "oneOf", "not", "nullable", "format",
+    "default", "x-kubernetes-int-or-string", "x-kubernetes-preserve-unknown-fields",
+    "x-kubernetes-embedded-resource", "x-kubernetes-validations", "x-kubernetes-list-type",
+    "x-kubernetes-list-map-keys",
+}
+_SCHEMA_VALUED = ("items", "additionalProperties", "not")
+
+
+# A required field its description says is defaulted ("The name is defaulted to
+# 'failurePolicyRuleN'", JobSet): a mutating webhook fills it in before the API server validates
+# the object, so a manifest may leave it out. 0.5% of the catalogue's required fields say so.
+_DOCUMENTED_DEFAULT = lazy(r"\b(?:is|are|will be|gets?|be) defaulted\b|\bdefault(?:s|ed)? to\b", re.IGNORECASE)
+
+
+def defaulted(node: Any) -> bool:
+    """Whether a property is filled in when missing: a `default`, or (webhooks) a description saying so."""
+    if not isinstance(node, dict):
+        return False
+    description = node.get("description")
+    return "default" in node or (isinstance(description, str) and _DOCUMENTED_DEFAULT.search(description) is not None)
+
+
+def compact(node: Any) -> Any:
+    """A structural schema without what neither validation nor CEL rules read (descriptions, examples)."""
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    properties: dict[str, Any] = node["properties"] if isinstance(node.get("properties"), dict) else {}
+    for key, value in node.items():
+        if key not in _STORED:
+            continue
+        if key == "required" and isinstance(value, list):  # descriptions go: what they say of defaults stays
+            out[key] = [name for name in value if "default" in (properties.get(name) or {})
+                        or not defaulted(properties.get(name))]
+            if not out[key]:
+                del out[key]
+        elif key == "properties" and isinstance(value, dict):
+            out[key] = {name: compact(sub) for name, sub in value.items()}
+        elif key in _SCHEMA_VALUED and isinstance(value, dict):
+            out[key] = compact(value)
+        elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+            out[key] = [compact(option) for option in value]
+        else:
+            out[key] = value
+    return out
 
 
 def find_schema_file(folders: tuple[Path, ...], api_version: str, kind: str) -> Path | None:

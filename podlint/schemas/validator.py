@@ -8,7 +8,13 @@ hot path is one `is_valid` call per object, and only invalid objects pay for err
 
 Errors become `Problem`s of two rules: `unknown-field` (a key the schema does not allow,
 with a "did you mean" suggestion) and `schema` (type, required, enum, format, range), worded
-for a person who does not know JSON Schema.
+for a person who does not know JSON Schema. A custom resource's CRD validation rules (CEL,
+`cel_rules.py`) are `crd-validation-rule` problems.
+
+Where a custom resource's schema comes from, first found: a CRD of the run, a `--schema-dir`
+file, the bundled catalogue (`catalogue.py`). A run keeps its custom resources until every CRD
+of the run is known (`final`), so that a CRD anywhere in the run wins over the catalogue.
+Configuration files of tools (`toolconfigs.py`) are not custom resources.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import jsonschema_rs
 
 from podlint.checks import Problem
 from podlint.findings import FieldPath, format_path
-from podlint.model.objects import K8sObject
+from podlint.model.objects import K8sObject, lookup
 from podlint.model.podspec import is_placeholder
 from podlint.model.validation import go_value
 from podlint.reading.parse import Anchor
@@ -34,13 +40,28 @@ from podlint.reading.patches import is_directive, is_patch_file
 from podlint.records import Record
 from podlint.rules.catalogue import data_dir
 from podlint.schemas.apiversions import DEPRECATED, REMOVALS, REMOVED, Served, Verdict, stability, verdict
-from podlint.schemas.crd import find_schema_file, is_crd, read_schema_file, schemas_of_crd, with_object_fields
+from podlint.schemas.catalogue import Catalogue, bundled
+from podlint.schemas.crd import (
+    Structural,
+    find_schema_file,
+    is_crd,
+    read_schema_file,
+    schemas_of_crd,
+    to_json_schema,
+    with_object_fields,
+)
+from podlint.schemas.toolconfigs import tool_of
 from podlint.schemas.versions import Version, format_version
 
 UNKNOWN_FIELD = "unknown-field"
 SCHEMA = "schema"
+CRD_RULE = "crd-validation-rule"
+UNKNOWN_VERSION = "unknown-custom-resource-version"
 # The rules this stage reports; when all are disabled it does not run.
-SCHEMA_RULES = frozenset({UNKNOWN_FIELD, SCHEMA, REMOVED, DEPRECATED})
+SCHEMA_RULES = frozenset({UNKNOWN_FIELD, SCHEMA, REMOVED, DEPRECATED, CRD_RULE, UNKNOWN_VERSION})
+# Schema errors after which the API server does not evaluate CEL rules (hasBlockingErr: a wrong
+# type or an unsupported value); as jsonschema-rs names them.
+_BLOCKING = frozenset({"Type", "Enum", "AnyOf", "OneOfNotValid", "OneOfMultipleValid"})
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
 # Syntaxes scripts/build_schemas.py writes into the shipped schemas (the API server's, as regexes):
@@ -51,10 +72,11 @@ QUANTITY = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[numkMGTPE]|[KMGTPE]i|[eE]
 PERCENT = r"^[0-9]+%$"
 PORT_NAME = r"^(?=.{1,15}$)(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$"
 
-# Kinds that share the core `v1` apiVersion but are not API objects (kubeconfig files).
-NOT_API_OBJECTS = frozenset({("v1", "Config")})
-
 RuleProblem = tuple[str, Problem]
+
+
+class Unchecked(list[RuleProblem]):
+    """A custom resource that was not checked, with the notes that say why (may be empty)."""
 
 
 def _is_base64(value: object) -> bool:
@@ -80,12 +102,19 @@ class Compiled(Record):
 
     validator: Any  # jsonschema_rs validator
     source: dict[str, Any] | Callable[[], dict[str, Any]]
+    # A custom resource's CRD validation rules, and the structural schema that types their values.
+    rules: Any  # cel_rules.Node, or None
+    structural: dict[str, Any] | None
+    defaults: bool  # whether the structural schema defaults fields (then objects are defaulted first)
 
-    __slots__ = ("source", "validator")
+    __slots__ = ("defaults", "rules", "source", "structural", "validator")
 
     def __init__(self, validator: Any, source: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
         self.validator = validator
         self.source = source
+        self.rules = None
+        self.structural = None
+        self.defaults = False
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -177,6 +206,10 @@ class ShippedSchemas:
         return self._load(self._object_meta[format_version(version)])
 
 
+def _listed(versions: list[str]) -> str:
+    return versions[0] if len(versions) == 1 else ", ".join(versions[:-1]) + " and " + versions[-1]
+
+
 def _version(text: str) -> Version:
     major, minor = text.split(".")
     return int(major), int(minor)
@@ -193,11 +226,12 @@ def shipped() -> ShippedSchemas:
 
 # --- errors -> problems ---------------------------------------------------------------------
 
-def problems(obj: K8sObject, compiled: Compiled) -> list[RuleProblem]:
-    """Every way `obj` breaks its schema, as (rule id, Problem), in document order."""
-    if compiled.validator.is_valid(obj.data):
+def problems(obj: K8sObject, compiled: Compiled, data: Any = None) -> list[RuleProblem]:
+    """Every way `obj` (or `data`, its defaulted form) breaks its schema, as (rule id, Problem), in document order."""
+    data = obj.data if data is None else data
+    if compiled.validator.is_valid(data):
         return []
-    errors = list(compiled.validator.iter_errors(obj.data))
+    errors = list(compiled.validator.iter_errors(data))
     patch = is_patch_file(obj.file) or any(
         type(error.kind).__name__ == "AdditionalProperties" and any(map(is_directive, error.kind.unexpected))
         for error in errors)
@@ -386,16 +420,23 @@ class SchemaValidator:
     """
 
     def __init__(self, version: Version, schema_dirs: tuple[Path, ...] = (),
-                 store: ShippedSchemas | None = None) -> None:
+                 store: ShippedSchemas | None = None, catalogue: Catalogue | None = None) -> None:
         self.version = version
         self.schema_dirs = schema_dirs
         self.store = store or shipped()
+        self.catalogue = catalogue or bundled()
         self.builtin_groups = self.store.groups | {_group(api) for api, _ in REMOVALS}
-        self._crd_schemas: dict[tuple[str, str], dict[str, Any]] = {}
+        self._crd_schemas: dict[tuple[str, str], Structural] = {}
         self._custom: dict[tuple[str, str], Compiled | str] = {}  # a validator, or why there is none
         self._files_seen: set[tuple[str, str]] = set()
+        self._versions_reported: set[tuple[str, str]] = set()
         self._verdicts: dict[tuple[str, str], Verdict | None] = {}
         self._object_meta: dict[str, Any] | None = None
+        self.rules_skipped = 0  # CRD validation rules not evaluated offline (transition rules, unsupported CEL)
+
+    def start_run(self) -> None:
+        """A new run (or editor buffer): its notes on unknown custom resource versions are its own."""
+        self._versions_reported.clear()
 
     def learn(self, obj: K8sObject) -> None:
         """Remember the schemas of a CustomResourceDefinition, for the custom resources of the run."""
@@ -405,18 +446,24 @@ class SchemaValidator:
             self._crd_schemas[key] = schema
             self._custom.pop(key, None)
 
-    def check(self, obj: K8sObject) -> list[RuleProblem] | None:
-        """The object's problems; None for a custom resource whose schema is not known (yet)."""
+    def check(self, obj: K8sObject, final: bool = True) -> list[RuleProblem] | None:
+        """The object's problems; None for a custom resource whose schema is not known (yet).
+
+        `final`: every CRD of the run is known, so the bundled catalogue may answer.
+        """
         api_version, kind = obj.api_version, obj.kind
-        if (api_version, kind) in NOT_API_OBJECTS or kind.endswith("List"):
+        group = _group(api_version)
+        if kind.endswith("List") and group in self.builtin_groups:
             return []
-        if _group(api_version) not in self.builtin_groups:
-            custom = self._custom_schema(api_version, kind)
-            if custom is None:
-                return None
+        if tool_of(group, kind) is not None:
+            return self._tool_config(obj)
+        if group not in self.builtin_groups:
+            custom = self._custom_schema(api_version, kind, final)
+            if custom is None or isinstance(custom, Unchecked):
+                return custom
             if isinstance(custom, str):
                 return [(SCHEMA, Problem(("kind",), custom, anchor="value"))]
-            return problems(obj, custom)
+            return self._custom_problems(obj, custom)
         out: list[RuleProblem] = []
         key = (api_version, kind)
         if key not in self._verdicts:
@@ -430,6 +477,36 @@ class SchemaValidator:
         elif found is None:
             out.append((SCHEMA, Problem(("kind",), self._unknown_kind(api_version, kind), anchor="value")))
         return out
+
+    def _tool_config(self, obj: K8sObject) -> list[RuleProblem]:
+        """A tool's configuration file: checked against the tool's own schema if the catalogue has one."""
+        key = (obj.api_version, obj.kind)
+        compiled = self._custom.get(key)
+        if compiled is None:
+            group, _, version = obj.api_version.rpartition("/")
+            schema = self.catalogue.schema(group, obj.kind, version) if group else None
+            compiled = self._custom[key] = (compile_schema(schema, formats=False) if schema is not None
+                                            else "no schema")
+        return problems(obj, compiled) if isinstance(compiled, Compiled) else []
+
+    def _custom_problems(self, obj: K8sObject, custom: Compiled) -> list[RuleProblem]:
+        from podlint.schemas import cel_rules
+
+        # As the API server does: defaults applied (and nulls pruned) before validation.
+        data = cel_rules.prepare(obj.data, custom.structural) if custom.defaults else obj.data
+        found = problems(obj, custom, data)
+        if custom.rules is None or custom.structural is None or is_patch_file(obj.file):
+            return found  # a patch is a part of an object: its rules are judged on the merged result
+        if found and any(type(error.kind).__name__ in _BLOCKING for error in custom.validator.iter_errors(data)):
+            return found  # the API server evaluates no rule on an object of the wrong shape
+
+        outcome = cel_rules.evaluate(custom.rules, custom.structural, obj.data)
+        self.rules_skipped += outcome.skipped
+        for failure in outcome.failures:
+            value = lookup(obj.data, failure.path) if failure.path else obj.data
+            anchor: Anchor = "key" if isinstance(value, dict | list) and failure.path else "value"
+            found.append((CRD_RULE, Problem(failure.path, failure.message, anchor=anchor)))
+        return found
 
     def _served(self, api_version: str, kind: str) -> Served:
         group = _group(api_version)
@@ -449,34 +526,63 @@ class SchemaValidator:
                         for name in group_kinds})
         return f"{api_version} has no kind `{kind}` in Kubernetes {target}{_suggest(kind, names)}"
 
-    def _custom_schema(self, api_version: str, kind: str) -> Compiled | str | None:
+    def _custom_schema(self, api_version: str, kind: str, final: bool) -> Compiled | str | Unchecked | None:
         key = (api_version, kind)
         if key in self._custom:
             return self._custom[key]
-        schema = self._crd_schemas.get(key)
-        origin = f"the CustomResourceDefinition of {kind}"
-        path: Path | None = None
-        if schema is not None:
-            schema = with_object_fields(schema, self.object_meta())
-        elif self.schema_dirs and key not in self._files_seen:
+        structural = self._crd_schemas.get(key)
+        if structural is not None:
+            origin = f"the CustomResourceDefinition of {kind}"
+            return self._compile_custom(key, structural.schema, True, structural.status_subresource, origin)
+        if self.schema_dirs and key not in self._files_seen:
             self._files_seen.add(key)
             path = find_schema_file(self.schema_dirs, api_version, kind)
-            if path is None:
-                return None
-            origin = f"schema file {path}"
-            try:
-                schema = read_schema_file(path)
-            except ValueError as exc:
-                self._custom[key] = f"{kind} {api_version} not checked: {exc}"
-                return self._custom[key]
-        if schema is None:
+            if path is not None:
+                try:
+                    schema = read_schema_file(path)
+                except ValueError as exc:
+                    self._custom[key] = f"{kind} {api_version} not checked: {exc}"
+                    return self._custom[key]
+                return self._compile_custom(key, schema, False, False, f"schema file {path}", path)
+        if not final:
             return None  # a CRD later in the run may still define it
+        group, _, version = api_version.rpartition("/")
+        bundled_schema = self.catalogue.schema(group, kind, version)
+        if bundled_schema is not None:
+            structural_form = "$schema" not in bundled_schema
+            return self._compile_custom(key, bundled_schema, structural_form, True,
+                                        f"the bundled schema of {kind} {api_version}")
+        versions = self.catalogue.versions(group, kind)
+        if versions and key not in self._versions_reported:
+            self._versions_reported.add(key)
+            message = (f"{kind} {api_version} not checked: podlint's bundled CRD catalogue has {kind} "
+                       f"({group}) in {_listed(versions)} only; give the CRD of this version in the run or "
+                       "with --schema-dir to check it")
+            return Unchecked([(UNKNOWN_VERSION, Problem(("apiVersion",), message, anchor="value"))])
+        return None
+
+    def _compile_custom(self, key: tuple[str, str], schema: dict[str, Any], structural: bool, status_free: bool,
+                        origin: str, path: Path | None = None) -> Compiled | str:
+        """A custom resource's validator: a structural schema made strict JSON Schema, or a JSON Schema as is."""
+        from podlint.schemas import cel_rules
+
+        api_version, kind = key
+        json_schema = (with_object_fields(to_json_schema(schema), self.object_meta(), status_free) if structural
+                       else schema)
         try:
-            self._custom[key] = compile_untrusted(schema, path, self.schema_dirs) if path is not None else (
-                compile_untrusted(schema))
+            compiled = compile_untrusted(json_schema, path, self.schema_dirs) if path is not None else (
+                compile_untrusted(json_schema))
         except ValueError as exc:
             self._custom[key] = f"{kind} {api_version} not checked: {origin} is not a valid JSON Schema ({exc})"
-        return self._custom[key]
+            return self._custom[key]
+        tree = cel_rules.rule_tree(schema)
+        if tree is not None and status_free:
+            tree.properties.pop("status", None)
+        if tree is not None and (tree.rules or tree.properties or tree.items or tree.additional):
+            compiled.rules = tree
+        compiled.structural, compiled.defaults = schema, cel_rules.has_defaults(schema)
+        self._custom[key] = compiled
+        return compiled
 
     def object_meta(self) -> dict[str, Any]:
         if self._object_meta is None:
