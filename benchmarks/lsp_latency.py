@@ -86,6 +86,46 @@ async def measure(text: str, changes: int) -> list[float]:
     return timings
 
 
+def _server_rss_kb() -> int | None:
+    """The resident memory of the `podlint lsp` child of this process (Linux /proc; None elsewhere)."""
+    try:
+        children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+        for child in children:
+            if b"lsp" in Path(f"/proc/{child}/cmdline").read_bytes():
+                status = Path(f"/proc/{child}/status").read_text()
+                return int(status.split("VmRSS:")[1].split()[0])
+    except (OSError, IndexError, ValueError):
+        return None
+    return None
+
+
+async def open_files_memory(text: str, count: int) -> tuple[int | None, int | None]:
+    """The server's resident memory with one open document, then with `count` (each distinct, all diagnosed)."""
+    client = LanguageClient("podlint-latency", "1")
+    received: asyncio.Queue[types.PublishDiagnosticsParams] = asyncio.Queue()
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def publish(params: types.PublishDiagnosticsParams) -> None:
+        received.put_nowait(params)
+
+    await client.start_io(sys.executable, "-m", "podlint", "lsp")
+    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
+    client.initialized(types.InitializedParams())
+    memory: list[int | None] = []
+    for index in range(count):
+        uri = (ROOT / f"open-{index:03d}.yaml").as_uri()  # never written: the server lints the buffer
+        document = text.replace("name: ", f"name: n{index}-", 1)
+        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "yaml", 1, document)))
+        while (await received.get()).uri != uri:
+            pass
+        if index in (0, count - 1):
+            memory.append(_server_rss_kb())
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return memory[0], memory[-1]
+
+
 def deployment_of_lines(count: int) -> str:
     """A Deployment of about `count` lines: containers of 16 lines each (the last one the cursor's), each on a port
     of its own (on one port, 61 containers make 1,830 duplicate-port warnings, one per pair as the API server
@@ -176,6 +216,10 @@ def main() -> None:
         print(f"{name} on {len(big.splitlines())} lines, request sent -> answer received: median "
               f"{statistics.median(ms):.1f} ms, p90 {ms[int(len(ms) * 0.9) - 1]:.1f} ms, max {ms[-1]:.1f} ms "
               f"(first {times[0] * 1000:.1f} ms)")
+    one, hundred = asyncio.run(open_files_memory(text, 100))
+    if one is not None and hundred is not None:
+        print(f"server resident memory: {one / 1024:.0f} MB with one open file, {hundred / 1024:.0f} MB with 100 "
+              f"({len(text.splitlines())} lines each)")
     first = [asyncio.run(first_diagnostics(text)) for _ in range(5)]
     alone = [asyncio.run(first_diagnostics(text, env={**os.environ, "PODLINT_LSP_FRONT": "0"})) for _ in range(5)]
     print(f"initialize sent -> first diagnostics of an opened file: median {statistics.median(first) * 1000:.0f} ms "
