@@ -89,6 +89,10 @@ def _workload(rng: random.Random, serial: int) -> dict[str, Any]:
     app = f"{_APPS[group % len(_APPS)]}-{group}"
     name = f"{app}-{serial}"
     roll = rng.random()
+    if serial % APP_DOCUMENTS == 0:  # the application's headless Service, which its StatefulSets name
+        return {"apiVersion": "v1", "kind": "Service", "metadata": _metadata(rng, app, app),
+                "spec": {"clusterIP": "None", "selector": {"app.kubernetes.io/name": app},
+                         "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]}}
     if roll < 0.3:
         return {"apiVersion": "v1", "kind": "Service", "metadata": _metadata(rng, app, name),
                 "spec": {"type": "ClusterIP", "selector": {"app.kubernetes.io/name": app},

@@ -53,6 +53,14 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "crds"
 CHUNK = 1 << 20  # uncompressed bytes per chunk: ~2.5 ms to decompress, 0.94 MB for the whole catalogue
 
+
+def pack_chunk(chunk: bytes) -> bytes:
+    """One xz stream whose LZMA2 dictionary is no larger than the chunk: the reader allocates the
+    dictionary the header declares, and preset 9's 64 MiB made every schema lookup peak at +70 MB."""
+    dictionary = max(1 << 16, 1 << (len(chunk) - 1).bit_length())
+    filters = [{"id": lzma.FILTER_LZMA2, "preset": 9, "dict_size": dictionary}]
+    return lzma.compress(chunk, format=lzma.FORMAT_XZ, check=lzma.CHECK_NONE, filters=filters)
+
 sys.path.insert(0, str(ROOT))
 from podlint.schemas.crd import compact, structural_schemas  # noqa: E402
 
@@ -249,7 +257,7 @@ def write(catalogue: Catalogue, counts: dict[str, int], out: Path) -> dict[str, 
     pack = bytearray()
     spans = []
     for chunk in chunks:
-        packed = lzma.compress(bytes(chunk), format=lzma.FORMAT_XZ, check=lzma.CHECK_NONE, preset=9)
+        packed = pack_chunk(bytes(chunk))
         spans.append([len(pack), len(packed)])
         pack += packed
     index = {
