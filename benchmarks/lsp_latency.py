@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "tests" / "data" / "corpus-sample" / "kube-prometheus" / "manifests" / "grafana-deployment.yaml"
 
 
-async def first_diagnostics(text: str, command: list[str] | None = None, env: dict[str, str] | None = None) -> float:
-    """Seconds from `initialize` sent to the first diagnostics of a file opened right after."""
+def listening_client() -> tuple[LanguageClient, asyncio.Queue[types.PublishDiagnosticsParams]]:
+    """A client that queues every diagnostics notification it receives, in order."""
     client = LanguageClient("podlint-latency", "1")
     received: asyncio.Queue[types.PublishDiagnosticsParams] = asyncio.Queue()
 
@@ -39,32 +39,39 @@ async def first_diagnostics(text: str, command: list[str] | None = None, env: di
     def publish(params: types.PublishDiagnosticsParams) -> None:
         received.put_nowait(params)
 
+    return client, received
+
+
+async def initialize(client: LanguageClient) -> None:
+    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
+    client.initialized(types.InitializedParams())
+
+
+async def stop(client: LanguageClient) -> None:
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+
+
+async def first_diagnostics(text: str, command: list[str] | None = None, env: dict[str, str] | None = None) -> float:
+    """Seconds from `initialize` sent to the first diagnostics of a file opened right after."""
+    client, received = listening_client()
     program = command or [sys.executable, "-m", "podlint"]
     await client.start_io(program[0], *program[1:], "lsp", env=env)
     sent = time.perf_counter()
-    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
-    client.initialized(types.InitializedParams())
+    await initialize(client)
     uri = (ROOT / "latency.yaml").as_uri()  # never written: the server lints the buffer
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "yaml", 1, text)))
     await received.get()
     elapsed = time.perf_counter() - sent
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
+    await stop(client)
     return elapsed
 
 
 async def measure(text: str, changes: int) -> list[float]:
-    client = LanguageClient("podlint-latency", "1")
-    received: asyncio.Queue[types.PublishDiagnosticsParams] = asyncio.Queue()
-
-    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    def publish(params: types.PublishDiagnosticsParams) -> None:
-        received.put_nowait(params)
-
+    client, received = listening_client()
     await client.start_io(sys.executable, "-m", "podlint", "lsp")
-    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
-    client.initialized(types.InitializedParams())
+    await initialize(client)
     uri = (ROOT / "latency.yaml").as_uri()  # never written: the server lints the buffer
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "yaml", 1, text)))
     await received.get()
@@ -80,9 +87,7 @@ async def measure(text: str, changes: int) -> list[float]:
         while (await received.get()).version != version:
             pass
         timings.append(time.perf_counter() - sent)
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
+    await stop(client)
     return timings
 
 
@@ -150,16 +155,9 @@ def deployment_of_lines(count: int) -> str:
 
 async def assist_latency(text: str, requests: int) -> tuple[list[float], list[float]]:
     """Seconds per completion (a new key in the last container) and per hover (spec.selector.matchLabels)."""
-    client = LanguageClient("podlint-latency", "1")
-    received: asyncio.Queue[types.PublishDiagnosticsParams] = asyncio.Queue()
-
-    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    def publish(params: types.PublishDiagnosticsParams) -> None:
-        received.put_nowait(params)
-
+    client, received = listening_client()
     await client.start_io(sys.executable, "-m", "podlint", "lsp")
-    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
-    client.initialized(types.InitializedParams())
+    await initialize(client)
     uri = (ROOT / "assist.yaml").as_uri()
     text += "          \n"  # the line where a key is being typed (after the padding comments)
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "yaml", 1, text)))
@@ -177,9 +175,7 @@ async def assist_latency(text: str, requests: int) -> tuple[list[float], list[fl
         hover = await client.text_document_hover_async(types.HoverParams(document, types.Position(6, 6)))
         hovers.append(time.perf_counter() - sent)
         assert hover is not None
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
+    await stop(client)
     return completions, hovers
 
 

@@ -43,6 +43,7 @@ import lzma
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,15 +203,22 @@ def _without_descriptions(node: Any) -> Any:
     return out
 
 
-def read_catalogue(source: Source, mirror: Mirror, catalogue: Catalogue) -> int:
-    files = [(blob, path) for blob, path in mirror.files() if path.endswith(".json") and path.count("/") == 1]
+def _contents(source: Source, mirror: Mirror, catalogue: Catalogue,
+              files: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
+    """(path, content) of each (blob, path) read; a blob the mirror does not have is listed as missing."""
     contents = mirror.read([blob for blob, _ in files])
-    count = 0
     for blob, path in files:
         data = contents[blob]
         if data is None:
             catalogue.missing.append(f"{source.repo}@{source.commit[:12]}:{path}")
             continue
+        yield path, data
+
+
+def read_catalogue(source: Source, mirror: Mirror, catalogue: Catalogue) -> int:
+    files = [(blob, path) for blob, path in mirror.files() if path.endswith(".json") and path.count("/") == 1]
+    count = 0
+    for path, data in _contents(source, mirror, catalogue, files):
         group, name = path[:-len(".json")].split("/")
         kind, _, version = name.rpartition("_")
         if not kind or not version:
@@ -223,13 +231,8 @@ def read_catalogue(source: Source, mirror: Mirror, catalogue: Catalogue) -> int:
 def read_upstream(source: Source, mirror: Mirror, catalogue: Catalogue) -> int:
     files = [(blob, path) for under in source.paths for blob, path in mirror.files(under)
              if path.endswith((".yaml", ".yml"))]
-    contents = mirror.read([blob for blob, _ in files])
     count = 0
-    for blob, path in files:
-        data = contents[blob]
-        if data is None:
-            catalogue.missing.append(f"{source.repo}@{source.commit[:12]}:{path}")
-            continue
+    for _, data in _contents(source, mirror, catalogue, files):
         for document in yaml.safe_load_all(data):
             if not isinstance(document, dict) or document.get("kind") != "CustomResourceDefinition":
                 continue

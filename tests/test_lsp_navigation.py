@@ -67,6 +67,20 @@ items:
     metadata: {name: data}
 """
 
+
+def workload(kind: str, name: str, namespace: str, app: str, spec: str = "") -> str:
+    """A one-container workload whose selector and pod labels are `app: <app>` (`spec`: lines before them)."""
+    return f"""apiVersion: apps/v1
+kind: {kind}
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+{spec}  selector: {{matchLabels: {{app: {app}}}}}
+  template:
+    metadata: {{labels: {{app: {app}}}}}
+    spec: {{containers: [{{name: c, image: "redis:7"}}]}}
+"""
+
+
 # Files of the workspace that are never opened: the targets are found on disk.
 ON_DISK = {
     "settings.yaml": """apiVersion: v1
@@ -80,34 +94,10 @@ metadata:
   name: token
 stringData: {value: x}
 """,
-    "workers.yaml": """apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: cache, namespace: shop}
-spec:
-  serviceName: cache
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: c, image: "redis:7"}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: other-namespace, namespace: elsewhere}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: c, image: "redis:7"}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: other-labels, namespace: shop}
-spec:
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec: {containers: [{name: c, image: "redis:7"}]}
-""",
+    "workers.yaml": "---\n".join([
+        workload("StatefulSet", "cache", "shop", "web", spec="  serviceName: cache\n"),
+        workload("Deployment", "other-namespace", "elsewhere", "web"),
+        workload("Deployment", "other-labels", "shop", "api")]),
     # the same name in another folder: not the target while the buffer's folder has one
     "other/settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n",
     "other/only-here.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: only-here}\n",

@@ -72,8 +72,7 @@ class Assist:
         if answer is None:
             return None
         snippets = _snippets(server)
-        span = types.Range(codec.position_to_client_units(lines, ServerTextPosition(answer.row, answer.start)),
-                           codec.position_to_client_units(lines, ServerTextPosition(answer.row, answer.end)))
+        span = _row_range(server, lines, answer.row, answer.start, answer.end)
         items = [_item(suggestion, span, snippets) for suggestion in answer.suggestions]
         return types.CompletionList(is_incomplete=False, items=items)
 
@@ -87,9 +86,15 @@ class Assist:
         found = field_hover(lines, here.line, here.character, self.schemas, self.version(server, document))
         if found is None:
             return None
-        span = types.Range(codec.position_to_client_units(lines, ServerTextPosition(found.row, found.start)),
-                           codec.position_to_client_units(lines, ServerTextPosition(found.row, found.end)))
+        span = _row_range(server, lines, found.row, found.start, found.end)
         return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, found.text), span)
+
+
+def _row_range(server: PodlintServer, lines: list[str], row: int, start: int, end: int) -> types.Range:
+    """Characters `start` to `end` (code points) of line `row`, in the client's units."""
+    codec = server.workspace.position_codec
+    return types.Range(codec.position_to_client_units(lines, ServerTextPosition(row, start)),
+                       codec.position_to_client_units(lines, ServerTextPosition(row, end)))
 
 
 def _snippets(server: PodlintServer) -> bool:

@@ -5,10 +5,11 @@ which must not import pygls."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from podlint.app.config import CONFIG_NAMES
+from podlint.app.config import CONFIG_NAMES, find_config, settle
 from podlint.engine import Linter
 from podlint.findings import Finding
 from podlint.patterns import lazy
@@ -30,6 +31,27 @@ class Setup:
     linter: Linter
     exclude: tuple[str, ...] = ()
     root: Path | None = None  # the configuration's folder: file names are relative to it, as globs expect
+
+
+def load_setup(config: Path | None) -> Setup:
+    """The setup of a configuration file (the defaults without one); raises ConfigError."""
+    if config is None:
+        return Setup(Linter())
+    settings = settle(config)
+    return Setup(Linter(settings.options), settings.exclude, config.parent)
+
+
+def setup_for(path: Path, config_of_folder: dict[Path, Path | None], setups: dict[Path | None, Setup],
+              load: Callable[[Path | None], Setup] = load_setup) -> Setup:
+    """The setup a file is linted under, its configuration found and loaded once (kept in the two caches)."""
+    folder = path.parent
+    if folder not in config_of_folder:
+        config_of_folder[folder] = find_config(folder)
+    config = config_of_folder[folder]
+    setup = setups.get(config)
+    if setup is None:
+        setup = setups[config] = load(config)
+    return setup
 
 
 def is_manifest(language_id: str | None, path: str, text: str) -> bool:

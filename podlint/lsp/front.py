@@ -34,8 +34,7 @@ from urllib.parse import unquote
 from pygls.uris import to_fs_path  # pygls' own function (no lsprotocol): the same path as the server's
 
 from podlint import __version__, watchdog
-from podlint.app.config import ConfigError, find_config, settle
-from podlint.engine import Linter
+from podlint.app.config import ConfigError
 from podlint.findings import Finding, Severity
 from podlint.lsp.buffers import (
     CONFIG_FILES,
@@ -45,6 +44,7 @@ from podlint.lsp.buffers import (
     diagnostic_message,
     file_name,
     is_manifest,
+    setup_for,
     split_lines,
 )
 from podlint.lsp.renders import Renders
@@ -285,23 +285,11 @@ class Front:
 
     def setup_for(self, path: Path) -> Setup:
         """As PodlintServer.setup_for; a configuration error is the server's to report."""
-        folder = path.parent
-        if folder not in self.config_of_folder:
-            self.config_of_folder[folder] = find_config(folder)
-        config = self.config_of_folder[folder]
-        setup = self.setups.get(config)
-        if setup is None:
-            if config is None:
-                setup = Setup(Linter())
-            else:
-                try:
-                    settings = settle(config)
-                except ConfigError as exc:
-                    del self.config_of_folder[folder]
-                    raise HandOver("a configuration error") from exc
-                setup = Setup(Linter(settings.options), settings.exclude, config.parent)
-            self.setups[config] = setup
-        return setup
+        try:
+            return setup_for(path, self.config_of_folder, self.setups)
+        except ConfigError as exc:
+            del self.config_of_folder[path.parent]
+            raise HandOver("a configuration error") from exc
 
     def position(self, lines: list[str], line: int, character: int) -> dict[str, int]:
         line, character = client_position(lines, line, character, self.encoding)

@@ -31,7 +31,7 @@ from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition
 
 from podlint import __version__, watchdog
-from podlint.app.config import ConfigError, find_config, settle
+from podlint.app.config import ConfigError
 from podlint.engine import Linter
 from podlint.findings import Edit, Finding, Severity, Span, suppress
 from podlint.lsp import navigation
@@ -45,6 +45,8 @@ from podlint.lsp.buffers import (
     diagnostic_message,
     file_name,
     is_manifest,
+    load_setup,
+    setup_for,
     split_lines,
 )
 from podlint.lsp.renders import Renders, Root
@@ -180,24 +182,15 @@ class PodlintServer(LanguageServer):
     # Configuration ---------------------------------------------------------------------------
 
     def setup_for(self, path: Path) -> Setup:
-        folder = path.parent
-        if folder not in self.config_of_folder:
-            self.config_of_folder[folder] = find_config(folder)
-        config = self.config_of_folder[folder]
-        setup = self.setups.get(config)
-        if setup is None:
-            setup = self.setups[config] = self.load_setup(config)
-        return setup
+        return setup_for(path, self.config_of_folder, self.setups, self.load_setup)
 
     def load_setup(self, config: Path | None) -> Setup:
-        if config is None:
-            return Setup(Linter())
         try:
-            settings = settle(config)
+            return load_setup(config)
         except ConfigError as exc:
+            assert config is not None  # no configuration: the defaults, which raise nothing
             self.report_config_error(config, str(exc))
             return Setup(Linter(), root=config.parent)
-        return Setup(Linter(settings.options), settings.exclude, config.parent)
 
     def report_config_error(self, config: Path, message: str) -> None:
         """A broken configuration: a diagnostic on the file and a log line; linting goes on with defaults."""

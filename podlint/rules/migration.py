@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from podlint.rules.catalogue import SEE_ALSO_PEERS, Rule, load_catalogue
+from podlint.rules.table import cell, write_table
+from podlint.rules.table import with_table as table_block
 
 START = "<!-- migration:start -->"
 END = "<!-- migration:end -->"
@@ -74,10 +76,6 @@ def problems(rules: dict[str, Rule], peers: dict[str, PeerChecks]) -> list[str]:
     return found
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def markdown(rules: dict[str, Rule] | None = None, peers: dict[str, PeerChecks] | None = None) -> str:
     rules = load_catalogue() if rules is None else rules
     peers = load_peer_checks() if peers is None else peers
@@ -86,23 +84,19 @@ def markdown(rules: dict[str, Rule] | None = None, peers: dict[str, PeerChecks] 
     for peer, listed in peers.items():
         title = TITLES.get(peer, peer)
         count = sum(1 for check in listed.checks if covered.get((peer, check)))
-        parts.append(f"#### {title}\n\n{len(listed.checks)} checks ({_cell(listed.source)}), {count} with a podlint "
+        parts.append(f"#### {title}\n\n{len(listed.checks)} checks ({cell(listed.source)}), {count} with a podlint "
                      f"rule.\n\n| {title} check | podlint |\n|---|---|")
         for check, reason in listed.checks.items():
             ids = covered.get((peer, check), [])
-            shown = ", ".join(f"`{i}` ({rules[i].profile})" for i in ids) if ids else _cell(reason or "")
+            shown = ", ".join(f"`{i}` ({rules[i].profile})" for i in ids) if ids else cell(reason or "")
             parts.append(f"| `{check}` | {shown} |")
         parts.append("")
     return "\n".join(parts)
 
 
 def with_table(readme: str, table: str) -> str:
-    """`readme` with the text between the markers replaced by `table`."""
-    head, start, rest = readme.partition(START)
-    _, end, tail = rest.partition(END)
-    if not start or not end:
-        raise ValueError(f"the README has no {START} ... {END} block")
-    return f"{head}{START}\n{table}{END}{tail}"
+    """`readme` with the text between the migration markers replaced by `table`."""
+    return table_block(readme, table, START, END)
 
 
 def main(argv: list[str]) -> int:
@@ -112,11 +106,7 @@ def main(argv: list[str]) -> int:
         print(problem, file=sys.stderr)
     if found:
         return 1
-    path = Path(argv[0] if argv else "README.md")
-    text = path.read_text(encoding="utf-8")
-    updated = with_table(text, markdown(rules, peers))
-    if updated != text:
-        path.write_text(updated, encoding="utf-8")
+    write_table(Path(argv[0] if argv else "README.md"), markdown(rules, peers), START, END)
     return 0
 
 

@@ -27,26 +27,34 @@ def markdown_table(rules: dict[str, Rule] | None = None) -> str:
     rules = load_catalogue() if rules is None else rules
     lines = ["| id | severity | category | what it finds |", "|---|---|---|---|"]
     for rule in sorted(rules.values(), key=_order):
-        summary = rule.summary.replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| `{rule.id}` | {rule.severity.label} | {rule.category} | {summary} |")
+        lines.append(f"| `{rule.id}` | {rule.severity.label} | {rule.category} | {cell(rule.summary)} |")
     return "\n".join(lines) + "\n"
 
 
-def with_table(readme: str, table: str) -> str:
+def cell(text: str) -> str:
+    """Text as one Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def with_table(readme: str, table: str, start_marker: str = START, end_marker: str = END) -> str:
     """`readme` with the text between the markers replaced by `table`."""
-    head, start, rest = readme.partition(START)
-    _, end, tail = rest.partition(END)
+    head, start, rest = readme.partition(start_marker)
+    _, end, tail = rest.partition(end_marker)
     if not start or not end:
-        raise ValueError(f"the README has no {START} ... {END} block")
-    return f"{head}{START}\n{table}{END}{tail}"
+        raise ValueError(f"the README has no {start_marker} ... {end_marker} block")
+    return f"{head}{start_marker}\n{table}{end_marker}{tail}"
+
+
+def write_table(path: Path, table: str, start_marker: str = START, end_marker: str = END) -> None:
+    """Rewrite the README at `path` with `table` between the markers (untouched when already current)."""
+    text = path.read_text(encoding="utf-8")
+    updated = with_table(text, table, start_marker, end_marker)
+    if updated != text:
+        path.write_text(updated, encoding="utf-8")
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[0] if argv else "README.md")
-    text = path.read_text(encoding="utf-8")
-    updated = with_table(text, markdown_table())
-    if updated != text:
-        path.write_text(updated, encoding="utf-8")
+    write_table(Path(argv[0] if argv else "README.md"), markdown_table())
     return 0
 
 
