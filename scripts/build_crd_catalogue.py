@@ -237,7 +237,7 @@ def read_upstream(source: Source, mirror: Mirror, catalogue: Catalogue) -> int:
         if data is None:
             catalogue.missing.append(f"{source.repo}@{source.commit[:12]}:{path}")
             continue
-        for document in yaml.load_all(data, Loader=_Loader):  # noqa: S506 (a safe loader)
+        for document in yaml.load_all(data, Loader=_Loader):  # a SafeLoader
             if not isinstance(document, dict) or document.get("kind") != "CustomResourceDefinition":
                 continue
             for (api_version, kind), structural in structural_schemas(document.get("spec") or {}).items():
