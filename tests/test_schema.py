@@ -256,6 +256,36 @@ def test_junctors_of_a_crd_refuse_only_what_the_api_server_refuses(tmp_path: Pat
     assert [(f.rule, f.span.line) for f in findings] == ([("schema", 4)] if refused else [])
 
 
+LISTS = crd("Service2", """{
+  ports: {type: array, x-kubernetes-list-type: map, x-kubernetes-list-map-keys: [port, protocol],
+          items: {type: object, required: [port], properties: {port: {type: integer},
+                                                               protocol: {type: string, default: TCP}}}},
+  tags: {type: array, x-kubernetes-list-type: set, items: {type: string}},
+  plain: {type: array, items: {type: string}},
+  byName: {type: object, additionalProperties: {type: array, x-kubernetes-list-type: set, items: {type: integer}}}}""")
+
+
+@pytest.mark.parametrize(("spec", "duplicate"), [
+    ("{ports: [{port: 80}, {port: 80, protocol: UDP}], tags: [a, b], plain: [a, a]}", None),
+    ("{ports: [{port: 80}, {port: 80, protocol: TCP}]}", "spec.ports[1]"),  # the default is the key's value
+    ("{tags: [a, b, a]}", "spec.tags[2]"),
+    ("{byName: {web: [1, 2], db: [3, 3]}}", "spec.byName.db[1]"),
+], ids=["distinct", "map-key-defaulted", "set", "set-under-additionalProperties"])
+def test_set_and_map_lists_of_a_crd_refuse_a_duplicate(tmp_path: Path, spec: str, duplicate: str | None) -> None:
+    resource = f"apiVersion: example.com/v1\nkind: Service2\nmetadata: {{name: s}}\nspec: {spec}\n"
+    findings, _ = run(tmp_path, {"crd.yaml": LISTS, "resource.yaml": resource})
+    assert [(f.rule, f.path) for f in findings] == ([("schema", duplicate)] if duplicate else [])
+    if duplicate:
+        assert f"{duplicate}: Duplicate value: " in findings[0].message
+
+
+def test_a_patch_may_repeat_a_set_item(tmp_path: Path) -> None:
+    # A patch is a part of an object, merged with its base before the API server sees it.
+    resource = "apiVersion: example.com/v1\nkind: Service2\nmetadata: {name: s}\nspec: {tags: [a, a]}\n"
+    findings, _ = run(tmp_path, {"crd.yaml": LISTS, "tags-patch.yaml": resource})
+    assert findings == []
+
+
 def test_kustomize_patch_may_leave_required_fields_out(tmp_path: Path) -> None:
     patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n  paused: 1\n"
     (tmp_path / "kustomization.yaml").write_text("resources: [base.yaml]\npatches:\n  - path: scale.yaml\n")
