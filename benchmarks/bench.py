@@ -9,6 +9,13 @@ on a small file from a non-editable install (median of --single-repeat runs, tex
 beside `python -c pass` and `python -c "import yaml"` measured in the same loop), the language
 server's first diagnostics, and the targets with a verdict each.
 
+Custom resources (issue 19): --custom documents of eight kinds (ServiceMonitor, Certificate,
+HTTPRoute, ScaledObject, ExternalSecret, Application, HelmRelease, NodePool) with no CRD in the
+run, so the bundled catalogue checks them, schemas and CEL rules: the start-up of a one-file run
+with one custom resource against one with a Deployment (same loop, medians), the CPU per custom
+resource against a built-in document's, and a verdict that a run with no custom resource reads
+nothing from `crds/` (`benchmarks/catalogue_reads.py`).
+
 Every figure is the best of --repeat runs, podlint and floor runs interleaved so that both
 see the same machine: the minimum is the figure least disturbed by whatever else runs (the
 load average is printed; on a busy machine CPU times are the steadier figures, and the
@@ -34,7 +41,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script (`python benchmarks/bench.py`): make `benchmarks` importable
 
-from benchmarks.workload import generate  # noqa: E402
+from benchmarks.catalogue_reads import catalogue_reads  # noqa: E402
+from benchmarks.workload import CUSTOM_KINDS, generate, generate_custom  # noqa: E402
 from podlint.sources.files import Source, expand  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -45,6 +53,8 @@ RENDERED = (ROOT / "tests" / "render" / "public" / "podinfo", ROOT / "tests" / "
 # The single-file run writes the default text report, as a commit hook or an editor reads it.
 REPORT_FORMAT = "sarif"
 SIZES = (100, 1_000, 10_000)
+CUSTOM_DOCUMENTS = 1_000
+CUSTOM_LABEL = "custom res."
 # Inputs this large take seconds a run: fewer runs of them (their figures vary less, too).
 LARGE_DOCUMENTS = 5_000
 LARGE_REPEAT = 2
@@ -220,6 +230,38 @@ def single_file(folder: Path, repeat: int) -> tuple[Path, SingleFile, list[str],
     return path, result, command, env
 
 
+@dataclass(frozen=True, slots=True)
+class CustomStart:
+    """Medians of one-file runs, one custom resource (an HTTPRoute) against one Deployment, in one loop."""
+
+    custom: float
+    builtin: float
+    custom_cpu: float  # least CPU time
+    builtin_cpu: float
+
+    @property
+    def extra(self) -> float:
+        return self.custom - self.builtin
+
+
+def custom_start(folder: Path, deployment: Path, command: list[str], env: dict[str, str],
+                 repeat: int) -> tuple[Path, CustomStart]:
+    """A one-document custom resource file linted end to end, beside the one-Deployment file."""
+    generate_custom(folder / "single-custom", 5, seed=1)
+    documents = (folder / "single-custom" / "00000.yaml").read_text(encoding="utf-8").split("---\n")
+    path = folder / "single-custom.yaml"
+    path.write_text(next(doc for doc in documents if "kind: HTTPRoute" in doc), encoding="utf-8")
+    custom_argv, builtin_argv = [*command, "lint", str(path)], [*command, "lint", str(deployment)]
+    run_process(custom_argv, env)  # warm the page cache of crds/, as the single-file figure warms its own
+    custom, builtin = [], []
+    for _ in range(repeat):
+        custom.append(run_process(custom_argv, env))
+        builtin.append(run_process(builtin_argv, env))
+    return path, CustomStart(statistics.median(run.wall for run in custom),
+                             statistics.median(run.wall for run in builtin),
+                             min(run.cpu for run in custom), min(run.cpu for run in builtin))
+
+
 def first_diagnostics(path: Path, command: list[str], env: dict[str, str], repeat: int = 5) -> float:
     """Median seconds from `initialize` sent to the first diagnostics of an opened file (`podlint lsp`)."""
     from benchmarks.lsp_latency import first_diagnostics as measure_once
@@ -241,6 +283,18 @@ def heaviest_imports(path: Path, command: list[str], env: dict[str, str],
         if fields[2].startswith(" ") and not fields[2].startswith("  "):  # nesting is shown by indentation
             top.append((fields[2].strip(), int(fields[1]) / 1e6))
     return sum(seconds for _, seconds in top), sorted(top, key=lambda item: -item[1])[:count]
+
+
+def no_catalogue_reads(builtin: Path, custom: Path, env: dict[str, str]) -> tuple[str, bool]:
+    """The verdict: the one-Deployment run reads nothing of `crds/`; the custom resource run does
+    (else the hook saw nothing, and the verdict could not fail)."""
+    without, with_custom = catalogue_reads([builtin], env), catalogue_reads([custom], env)
+    seen = "no file of crds/ opened, lzma not imported" if without.nothing else (
+        f"opened {', '.join(Path(name).name for name in without.files) or 'nothing'}"
+        f"{', imported lzma' if without.lzma else ''}")
+    control = f"the HTTPRoute run opened {', '.join(Path(name).name for name in with_custom.files) or 'nothing'}"
+    return (f"no custom resource, no catalogue read: {seen} ({control})",
+            without.nothing and bool(with_custom.files) and with_custom.lzma)
 
 
 def render_times(repeat: int) -> list[tuple[str, str, float, float, int]]:
@@ -296,10 +350,17 @@ def print_table(rows: list[Row]) -> None:
               f"{row.cpu_ratio:>6.2f}")
 
 
-def verdicts(rows: list[Row], single: SingleFile, lsp: float | None) -> list[tuple[str, bool]]:
+def per_document_cpu(row: Row, start_cpu: float) -> float:
+    """CPU seconds per document once the fixed start-up (a one-file run's) is taken off."""
+    return (row.run.cpu - start_cpu) / row.documents
+
+
+def verdicts(rows: list[Row], single: SingleFile, lsp: float | None,
+             reads: tuple[str, bool] | None = None) -> list[tuple[str, bool]]:
     """The targets, for the sizes this run measured."""
     found = {(row.label, row.jobs): row for row in rows}
-    checks = [(f"single-file run, text {single.text:.3f} s and SARIF {single.sarif:.3f} s <= "
+    checks = [reads] if reads is not None else []
+    checks += [(f"single-file run, text {single.text:.3f} s and SARIF {single.sarif:.3f} s <= "
                f"{MAX_SINGLE_FILE_SECONDS} s (median)", max(single.text, single.sarif) <= MAX_SINGLE_FILE_SECONDS)]
     if lsp is not None:
         checks.append((f"language server: first diagnostics {lsp:.3f} s after initialize <= "
@@ -331,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
                              f"{LARGE_DOCUMENTS:,} documents on")
     parser.add_argument("--single-repeat", type=int, default=20, help="runs of the single-file figure (median)")
     parser.add_argument("--no-lsp", action="store_true", help="skip the language server's first diagnostics")
+    parser.add_argument("--custom", type=int, default=CUSTOM_DOCUMENTS,
+                        help="custom resources in the catalogue run (0: none, and no custom resource figures)")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="a folder of real manifests")
     parser.add_argument("--no-corpus", action="store_true", help="skip the real-manifest corpus")
     parser.add_argument("--no-check", action="store_true", help="exit 0 even when a target is missed")
@@ -347,10 +410,18 @@ def main(argv: list[str] | None = None) -> int:
         path, single, command, env = single_file(folder, args.single_repeat)
         imports, heaviest = heaviest_imports(path, command, env)
         lsp = None if args.no_lsp else first_diagnostics(path, command, env)
+        start: CustomStart | None = None
+        reads: tuple[str, bool] | None = None
+        if args.custom:
+            custom_path, start = custom_start(folder, path, command, env, min(args.single_repeat, 10))
+            reads = no_catalogue_reads(path, custom_path, env)
         for size in sizes:
             generate(folder / str(size), size)
             repeat = min(args.repeat, LARGE_REPEAT) if size >= LARGE_DOCUMENTS else args.repeat
             rows += measure(f"{size} docs", folder / str(size), folder / f"report-{size}", repeat)
+        if args.custom:
+            generate_custom(folder / "custom", args.custom)
+            rows += measure(CUSTOM_LABEL, folder / "custom", folder / "report-custom", args.repeat)
         if not args.no_corpus and args.corpus.is_dir():
             rows += measure("shared/corpus", args.corpus, folder / "report-corpus", args.repeat)
 
@@ -363,6 +434,20 @@ def main(argv: list[str] | None = None) -> int:
           f"`python -c \"import yaml\"` {single.yaml * 1000:.0f} ms: {single.ratio:.2f}x import yaml")
     if lsp is not None:
         print(f"language server: first diagnostics {lsp * 1000:.0f} ms after initialize (median of 5)")
+    if start is not None:
+        print(f"one custom resource (an HTTPRoute, bundled catalogue), median start to exit: "
+              f"{start.custom * 1000:.0f} ms ({start.custom_cpu * 1000:.0f} ms CPU); one Deployment in the same "
+              f"loop {start.builtin * 1000:.0f} ms ({start.builtin_cpu * 1000:.0f} ms CPU): "
+              f"{start.extra * 1000:+.0f} ms for the catalogue's index, one schema, lzma and the CEL engine")
+        custom_rows = {row.jobs: row for row in rows if row.label == CUSTOM_LABEL}
+        builtin_rows = {row.jobs: row for row in rows if row.label == f"{args.custom} docs"}
+        if "1" in custom_rows:
+            per_custom = per_document_cpu(custom_rows["1"], start.custom_cpu)
+            line = (f"custom resources, one worker: {per_custom * 1e6:.0f} us CPU per document after start-up "
+                    f"({custom_rows['1'].documents:,} of {len(CUSTOM_KINDS)} kinds, schemas and CEL rules)")
+            if "1" in builtin_rows:
+                line += f"; built-in documents {per_document_cpu(builtin_rows['1'], single.cpu) * 1e6:.0f} us"
+            print(line)
     print(f"its imports (-X importtime): {imports * 1000:.0f} ms; heaviest: "
           + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in heaviest))
     if rows:
@@ -377,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         print("charts and overlays: no renderer installed (pip install 'podlint[helm,kustomize]'): not timed")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (1 minute)")
     print()
-    checks = verdicts(rows, single, lsp)
+    checks = verdicts(rows, single, lsp, reads)
     for text, ok in checks:
         print(f"{'PASS' if ok else 'MISS'}  {text}")
     return 0 if args.no_check or all(ok for _, ok in checks) else 1

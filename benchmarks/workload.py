@@ -122,3 +122,82 @@ def generate(folder: Path, documents: int, seed: int = 10) -> list[Path]:
         path.write_text(yaml.dump_all(docs, Dumper=_Dumper, sort_keys=False, explicit_start=True), encoding="utf-8")
         files.append(path)
     return files
+
+
+# --- custom resources (issue 19): the kinds real repositories carry, checked by the bundled catalogue ----------
+
+def _custom(rng: random.Random, serial: int) -> dict[str, Any]:
+    """One custom resource of an app; about one in six breaks its schema or a CEL rule of its CRD."""
+    group = serial // APP_DOCUMENTS
+    app = f"{_APPS[group % len(_APPS)]}-{group}"
+    meta = _metadata(rng, app, f"{app}-{serial}")
+    broken = rng.random() < 1 / 6
+    choice = serial % 8
+    if choice == 0:
+        return {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": meta,
+                "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": app}},
+                         "endpoints": [{"port": "http", "interval": "30s" if not broken else 30,
+                                        "path": "/metrics", "honorLabels": True}]}}
+    if choice == 1:
+        spec: dict[str, Any] = {"secretName": f"{app}-tls", "dnsNames": [f"{app}.example.com"], "duration": "2160h",
+                                "issuerRef": {"name": "letsencrypt", "kind": "ClusterIssuer"},
+                                "privateKey": {"algorithm": "ECDSA", "size": 256}}
+        if broken:
+            del spec["issuerRef"]  # a required field
+        return {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": meta, "spec": spec}
+    if choice == 2:
+        return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": meta,
+                "spec": {"parentRefs": [{"name": "gateway", "sectionName": "https"}],
+                         "hostnames": [f"{app}.example.com"],
+                         "rules": [{"matches": [{"path": {"type": "PathPrefix",
+                                                          "value": "api" if broken else "/api"}}],  # a CEL rule
+                                    "backendRefs": [{"name": app, "port": 80, "weight": 1}]}]}}
+    if choice == 3:
+        return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": meta,
+                "spec": {"scaleTargetRef": {"name": app}, "minReplicaCount": "1" if broken else 1,
+                         "maxReplicaCount": rng.randint(5, 20),
+                         "triggers": [{"type": "cpu", "metricType": "Utilization", "metadata": {"value": "60"}}]}}
+    if choice == 4:
+        return {"apiVersion": "external-secrets.io/v1beta1", "kind": "ExternalSecret", "metadata": meta,
+                "spec": {"refreshInterval": "1h", "secretStoreRef": {"name": "vault", "kind": "ClusterSecretStore"},
+                         "target": {"name": app, "creationPolicy": "Owner" if not broken else "Sometimes"},
+                         "data": [{"secretKey": "password", "remoteRef": {"key": f"{app}/password"}}]}}
+    if choice == 5:
+        return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": meta,
+                "spec": {"project": "default", "destination": {"server": "https://kubernetes.default.svc",
+                                                               "namespace": app},
+                         "source": {"repoURL": "https://github.com/acme/deploy.git", "targetRevision": "HEAD",
+                                    "path": f"apps/{app}"},
+                         "syncPolicy": {"automated": {"prune": True, "selfHeal": not broken or "yes"}}}}
+    if choice == 6:
+        return {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": meta,
+                "spec": {"interval": "30m", "chart": {"spec": {"chart": app, "version": "1.2.3",
+                                                               "sourceRef": {"kind": "HelmRepository",
+                                                                             "name": "acme"}}},
+                         "values": {"replicaCount": rng.randint(1, 3), "image": {"tag": "1.0.0"}}}}
+    return {"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": meta["name"]},
+            "spec": {"template": {"spec": {"nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass",
+                                                            "name": "default"},
+                                           "expireAfter": "720h",
+                                           "requirements": [{"key": "kubernetes.io/arch", "operator": "In",
+                                                             "values": ["amd64"]}]}},
+                     "disruption": {"consolidationPolicy": "WhenEmptyOrUnderutilized",
+                                    "consolidateAfter": "1m" if not broken else "soon"},
+                     "limits": {"cpu": "1000"}, "weight": 50}}
+
+
+CUSTOM_KINDS = ("ServiceMonitor", "Certificate", "HTTPRoute", "ScaledObject", "ExternalSecret", "Application",
+                "HelmRelease", "NodePool")
+
+
+def generate_custom(folder: Path, documents: int, seed: int = 19) -> list[Path]:
+    """Like `generate`, but custom resources (CUSTOM_KINDS in turn), with no CRD among them."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for first in range(0, documents, DOCS_PER_FILE):
+        docs = [_custom(rng, serial) for serial in range(first, min(first + DOCS_PER_FILE, documents))]
+        path = folder / f"{first // DOCS_PER_FILE:05d}.yaml"
+        path.write_text(yaml.dump_all(docs, Dumper=_Dumper, sort_keys=False, explicit_start=True), encoding="utf-8")
+        files.append(path)
+    return files

@@ -5,8 +5,10 @@ Sources (SOURCES below, each at a pinned commit, read from a bare git mirror):
 - the datreeio CRDs-catalog (MIT): JSON schemas in `{group}/{kind}_{version}.json`, made by
   kubeconform's openapi2jsonschema from the CRDs of 580 API groups;
 - the upstream CRD YAMLs of groups it lacks that real repositories use (Apache-2.0): KubeRay
-  (ray.io), JobSet, LeaderWorkerSet, LitmusChaos. Their served versions are read with podlint's
-  own CRD code (`podlint.schemas.crd.structural_schemas`), as a CRD in a run is.
+  (ray.io), JobSet, LeaderWorkerSet, LitmusChaos; and of a group whose copy there lags what
+  repositories run: prometheus-operator's (monitoring.coreos.com, from kube-prometheus-stack).
+  Their served versions are read with podlint's own CRD code
+  (`podlint.schemas.crd.structural_schemas`), as a CRD in a run is.
 
 What is stored is each version's structural schema (`openAPIV3Schema`) as `crd.compact()` keeps
 it: types, properties, required, enums, patterns and ranges, formats, defaults, the
@@ -92,6 +94,11 @@ SOURCES = (
            paths=("config/crd/bases/",), what="leaderworkerset.x-k8s.io, disaggregatedset.x-k8s.io"),
     Source("litmuschaos/chaos-operator", "af8244e53a0d2649ad9b78322470617b1f3fd69e", "Apache-2.0",
            paths=("deploy/crds/",), what="litmuschaos.io: ChaosEngine, ChaosExperiment, ChaosResult"),
+    # The CRDs-catalog's monitoring.coreos.com is prometheus-operator 0.85.0; repositories run what
+    # kube-prometheus-stack installs, newer (fields such as pushoverConfigs' `monospace`).
+    Source("prometheus-community/helm-charts", "cf408a290aec489277a94450bb3511432477a53a", "Apache-2.0",
+           paths=("charts/kube-prometheus-stack/charts/crds/crds/",),
+           what="monitoring.coreos.com: prometheus-operator 0.93.1's CRDs, as kube-prometheus-stack installs them"),
 )
 
 
@@ -144,6 +151,14 @@ class Mirror:
         writer.join()
         process.wait()
         return found
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a plain `=` is the string "=" (YAML 1.1's value tag, which PyYAML
+    resolves and cannot construct; Kubernetes reads YAML 1.2: prometheus-operator's enums have `- =`)."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
 
 
 @dataclass
@@ -233,7 +248,7 @@ def read_upstream(source: Source, mirror: Mirror, catalogue: Catalogue) -> int:
              if path.endswith((".yaml", ".yml"))]
     count = 0
     for _, data in _contents(source, mirror, catalogue, files):
-        for document in yaml.safe_load_all(data):
+        for document in yaml.load_all(data, Loader=_Loader):  # a SafeLoader
             if not isinstance(document, dict) or document.get("kind") != "CustomResourceDefinition":
                 continue
             for (api_version, kind), structural in structural_schemas(document.get("spec") or {}).items():

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.workload import DOCS_PER_FILE, generate
+from benchmarks.workload import CUSTOM_KINDS, DOCS_PER_FILE, generate, generate_custom
 from podlint.app.run import lint_sources
 from podlint.engine import Linter
 from podlint.sources.files import expand
@@ -32,9 +32,22 @@ def test_generator_is_seeded_and_realistic(tmp_path: Path) -> None:
     assert 0.02 < len(run.findings) / 200 < 0.5  # some findings, as real repositories have
 
 
+def test_custom_resource_generator_is_checked_by_the_bundled_catalogue(tmp_path: Path) -> None:
+    files = generate_custom(tmp_path / "a", 200)
+    assert [path.read_bytes() for path in files] == [path.read_bytes() for path in generate_custom(tmp_path / "b", 200)]
+    run = lint_sources(expand([str(tmp_path / "a")]), Linter())
+    assert run.summary.documents == 200 and not run.read_failed and not run.internal_error
+    assert run.summary.custom_skipped == 0  # no CRD in the run: every one has a bundled schema
+    kinds = {finding.kind for finding in run.findings}
+    assert {finding.rule for finding in run.findings} == {"schema", "crd-validation-rule"}
+    assert {finding.kind for finding in run.findings if finding.rule == "crd-validation-rule"} == {"HTTPRoute"}
+    assert kinds <= set(CUSTOM_KINDS) and len(kinds) >= 6
+    assert 0.05 < len(run.findings) / 200 < 0.3
+
+
 def test_bench_runs_and_prints_every_figure() -> None:
     result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--sizes", "20", "--repeat", "1",
-                             "--single-repeat", "1", "--no-corpus", "--no-check", "--no-lsp"],
+                             "--single-repeat", "1", "--custom", "20", "--no-corpus", "--no-check", "--no-lsp"],
                             capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -49,6 +62,15 @@ def test_bench_runs_and_prints_every_figure() -> None:
     single = (r"^single file \(.*installed wheel\), median start to exit: text \d+ ms, SARIF \d+ ms .*"
               r"`python -c pass` \d+ ms, `python -c \"import yaml\"` \d+ ms: [\d.]+x import yaml$")
     assert re.search(single, out, re.M), out
+    rows = re.findall(r"^custom res\. +20 +4 +[\d.]+ +(1|auto)" + number * 8 + "$", out, re.M)
+    assert [row[0] for row in rows] == ["1", "auto"], out
+    assert re.search(r"^one custom resource \(an HTTPRoute, bundled catalogue\), median start to exit: \d+ ms "
+                     r"\(\d+ ms CPU\); one Deployment in the same loop \d+ ms \(\d+ ms CPU\): [+-]\d+ ms",
+                     out, re.M), out
+    assert re.search(r"^custom resources, one worker: -?\d+ us CPU per document after start-up \(20 of 8 kinds, "
+                     r".*; built-in documents -?\d+ us$", out, re.M), out
+    assert re.search(r"^PASS  no custom resource, no catalogue read: no file of crds/ opened, lzma not imported "
+                     r"\(the HTTPRoute run opened index.json, schemas.pack\)$", out, re.M), out
     assert re.search(r"^its imports \(-X importtime\): \d+ ms; heaviest: podlint", out, re.M), out
     assert re.search(r"^(PASS|MISS)  single-file run", out, re.M), out
     # Charts and overlays: render time apart from lint time (or why they were not timed).

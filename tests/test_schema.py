@@ -229,6 +229,63 @@ def test_cli_schema_dir_and_summary(tmp_path: Path) -> None:
     assert missing.returncode == 2
 
 
+# Branches of oneOf/not keep only the checks JSON Schema means the same way (no formats): a
+# oneOf whose branches were loosened could match twice, and a loosened `not` refuses too much.
+JUNCTORS = crd("Listener", """{
+  address: {type: object, properties: {type: {type: string}, value: {type: string}},
+            oneOf: [{properties: {type: {enum: [IPAddress]}, value: {anyOf: [{format: ipv4}, {format: ipv6}]}}},
+                    {properties: {type: {not: {enum: [IPAddress]}}}}]},
+  host: {type: string, oneOf: [{format: ipv4}, {format: hostname}]},
+  name: {type: string, not: {enum: [forbidden]}},
+  alias: {type: string, not: {format: ipv4}},
+  mode: {type: string, oneOf: [{enum: [a, b]}, {enum: [b, c]}]}}""")
+
+
+@pytest.mark.parametrize(("spec", "refused"), [
+    ("{address: {type: IPAddress, value: 1.1.1.1}}", False),  # Gateway API's addresses
+    ("{address: {type: Hostname, value: gw.example.com}}", False),
+    ("{host: 10.0.0.1}", False),
+    ("{alias: not-an-address}", False),
+    ("{name: forbidden}", True),  # an exact `not` is still checked
+    ("{mode: b}", True),  # and an exact oneOf: b matches both branches
+    ("{mode: a}", False),
+], ids=["oneOf-with-formats", "oneOf-not", "oneOf-formats-only", "not-format", "not-enum", "oneOf-twice", "oneOf-once"])
+def test_junctors_of_a_crd_refuse_only_what_the_api_server_refuses(tmp_path: Path, spec: str, refused: bool) -> None:
+    listener = f"apiVersion: example.com/v1\nkind: Listener\nmetadata: {{name: l}}\nspec: {spec}\n"
+    findings, _ = run(tmp_path, {"crd.yaml": JUNCTORS, "listener.yaml": listener})
+    assert [(f.rule, f.span.line) for f in findings] == ([("schema", 4)] if refused else [])
+
+
+LISTS = crd("Service2", """{
+  ports: {type: array, x-kubernetes-list-type: map, x-kubernetes-list-map-keys: [port, protocol],
+          items: {type: object, required: [port], properties: {port: {type: integer},
+                                                               protocol: {type: string, default: TCP}}}},
+  tags: {type: array, x-kubernetes-list-type: set, items: {type: string}},
+  plain: {type: array, items: {type: string}},
+  byName: {type: object, additionalProperties: {type: array, x-kubernetes-list-type: set, items: {type: integer}}}}""")
+
+
+@pytest.mark.parametrize(("spec", "duplicate"), [
+    ("{ports: [{port: 80}, {port: 80, protocol: UDP}], tags: [a, b], plain: [a, a]}", None),
+    ("{ports: [{port: 80}, {port: 80, protocol: TCP}]}", "spec.ports[1]"),  # the default is the key's value
+    ("{tags: [a, b, a]}", "spec.tags[2]"),
+    ("{byName: {web: [1, 2], db: [3, 3]}}", "spec.byName.db[1]"),
+], ids=["distinct", "map-key-defaulted", "set", "set-under-additionalProperties"])
+def test_set_and_map_lists_of_a_crd_refuse_a_duplicate(tmp_path: Path, spec: str, duplicate: str | None) -> None:
+    resource = f"apiVersion: example.com/v1\nkind: Service2\nmetadata: {{name: s}}\nspec: {spec}\n"
+    findings, _ = run(tmp_path, {"crd.yaml": LISTS, "resource.yaml": resource})
+    assert [(f.rule, f.path) for f in findings] == ([("schema", duplicate)] if duplicate else [])
+    if duplicate:
+        assert f"{duplicate}: Duplicate value: " in findings[0].message
+
+
+def test_a_patch_may_repeat_a_set_item(tmp_path: Path) -> None:
+    # A patch is a part of an object, merged with its base before the API server sees it.
+    resource = "apiVersion: example.com/v1\nkind: Service2\nmetadata: {name: s}\nspec: {tags: [a, a]}\n"
+    findings, _ = run(tmp_path, {"crd.yaml": LISTS, "tags-patch.yaml": resource})
+    assert findings == []
+
+
 def test_kustomize_patch_may_leave_required_fields_out(tmp_path: Path) -> None:
     patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n  paused: 1\n"
     (tmp_path / "kustomization.yaml").write_text("resources: [base.yaml]\npatches:\n  - path: scale.yaml\n")

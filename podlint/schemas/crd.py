@@ -124,31 +124,63 @@ def to_json_schema(node: dict[str, Any], field: bool = False) -> dict[str, Any]:
         out["additionalProperties"] = extra
     elif isinstance(properties, dict) and node.get("x-kubernetes-preserve-unknown-fields") is not True:
         out["additionalProperties"] = False  # pruned by the API server, rejected by strict kubectl
-    for key in _SUBSCHEMA_LISTS:
-        options = node.get(key)
-        if isinstance(options, list):
-            # Structural schemas allow only value checks here, never new fields or types.
-            out[key] = [_value_checks(option) for option in options if isinstance(option, dict)]
-    if isinstance(node.get("not"), dict):
-        out["not"] = _value_checks(node["not"])
+    out.update(_combinators(node))
     if node.get("x-kubernetes-embedded-resource") is True and isinstance(out.get("properties"), dict):
         for name in ("apiVersion", "kind", "metadata"):
             out["properties"].setdefault(name, {})
     return out
 
 
-def _value_checks(node: dict[str, Any]) -> dict[str, Any]:
-    """A subschema under allOf/anyOf/oneOf/not: its checks, without the strictness of a full schema."""
-    out: dict[str, Any] = {key: value for key, value in node.items() if key in _KEEP}
-    if isinstance(node.get("properties"), dict):
-        out["properties"] = {name: _value_checks(sub) for name, sub in node["properties"].items()
-                             if isinstance(sub, dict)}
-    if isinstance(node.get("items"), dict):
-        out["items"] = _value_checks(node["items"])
+# What a value check may carry that changes nothing it accepts.
+_ANNOTATIONS = frozenset({"description", "title", "example", "default"})
+
+
+def _combinators(node: dict[str, Any]) -> dict[str, Any]:
+    """A node's allOf/anyOf/oneOf/not as JSON Schema that accepts at least what the API server accepts.
+
+    Their branches keep only the checks JSON Schema means the same way (formats, for one, are
+    left out), so a branch may accept more than it does in the CRD. That is harmless under allOf
+    and anyOf, but not under `oneOf` (two loosened branches can both match: a oneOf of `format:
+    ipv4` and `format: ipv6` would refuse every address) nor under `not` (a loosened subschema
+    refuses more): a oneOf with a loosened branch is checked as anyOf, a loosened `not` not at all.
+    """
+    out: dict[str, Any] = {}
     for key in _SUBSCHEMA_LISTS:
-        if isinstance(node.get(key), list):
-            out[key] = [_value_checks(option) for option in node[key] if isinstance(option, dict)]
+        options = node.get(key)
+        if isinstance(options, list):
+            # Structural schemas allow only value checks here, never new fields or types.
+            checks = [_value_checks(option) for option in options if isinstance(option, dict)]
+            exact = all(exact for _, exact in checks)
+            target = "anyOf" if key == "oneOf" and not exact else key
+            out[target] = [*out.get(target, []), *(check for check, _ in checks)]
+    negated = node.get("not")
+    if isinstance(negated, dict):
+        check, exact = _value_checks(negated)
+        if exact:
+            out["not"] = check
     return out
+
+
+def _value_checks(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """A subschema under allOf/anyOf/oneOf/not: its checks, without the strictness of a full schema;
+    and whether it accepts exactly what the CRD's subschema accepts (nothing was left out)."""
+    out: dict[str, Any] = {key: value for key, value in node.items() if key in _KEEP}
+    exact = all(key in _KEEP or key in _ANNOTATIONS or key in ("properties", "items", "not", *_SUBSCHEMA_LISTS)
+                for key in node)
+    if isinstance(node.get("properties"), dict):
+        out["properties"] = {}
+        for name, sub in node["properties"].items():
+            if isinstance(sub, dict):
+                out["properties"][name], sub_exact = _value_checks(sub)
+                exact = exact and sub_exact
+    if isinstance(node.get("items"), dict):
+        out["items"], items_exact = _value_checks(node["items"])
+        exact = exact and items_exact
+    combined = _combinators(node)
+    out.update(combined)
+    # A oneOf made anyOf or a `not` dropped: this subschema accepts more than the CRD's.
+    exact = exact and ("oneOf" in combined) == ("oneOf" in node) and ("not" in combined) == ("not" in node)
+    return out, exact
 
 
 def with_object_fields(schema: dict[str, Any], object_meta: dict[str, Any],

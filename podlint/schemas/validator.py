@@ -106,8 +106,9 @@ class Compiled(Record):
     rules: Any  # cel_rules.Node, or None
     structural: dict[str, Any] | None
     defaults: bool  # whether the structural schema defaults fields (then objects are defaulted first)
+    lists: Any  # listtypes.ListNode of its set and map lists, or None
 
-    __slots__ = ("defaults", "rules", "source", "structural", "validator")
+    __slots__ = ("defaults", "lists", "rules", "source", "structural", "validator")
 
     def __init__(self, validator: Any, source: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
         self.validator = validator
@@ -115,6 +116,7 @@ class Compiled(Record):
         self.rules = None
         self.structural = None
         self.defaults = False
+        self.lists = None
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -495,8 +497,16 @@ class SchemaValidator:
         # As the API server does: defaults applied (and nulls pruned) before validation.
         data = cel_rules.prepare(obj.data, custom.structural) if custom.defaults else obj.data
         found = problems(obj, custom, data)
-        if custom.rules is None or custom.structural is None or is_patch_file(obj.file):
-            return found  # a patch is a part of an object: its rules are judged on the merged result
+        if is_patch_file(obj.file):
+            return found  # a patch is a part of an object: its lists and rules are judged on the merged result
+        if custom.lists is not None:
+            from podlint.schemas.listtypes import duplicates
+
+            for path, message in duplicates(custom.lists, data):
+                where: Anchor = "key" if isinstance(lookup(obj.data, path), dict | list) else "value"
+                found.append((SCHEMA, Problem(path, message, anchor=where)))
+        if custom.rules is None or custom.structural is None:
+            return found
         if found and any(type(error.kind).__name__ in _BLOCKING for error in custom.validator.iter_errors(data)):
             return found  # the API server evaluates no rule on an object of the wrong shape
 
@@ -581,6 +591,10 @@ class SchemaValidator:
         if tree is not None and (tree.rules or tree.properties or tree.items or tree.additional):
             compiled.rules = tree
         compiled.structural, compiled.defaults = schema, cel_rules.has_defaults(schema)
+        if structural:
+            from podlint.schemas.listtypes import list_tree
+
+            compiled.lists = list_tree(schema)
         self._custom[key] = compiled
         return compiled
 
