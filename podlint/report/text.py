@@ -51,7 +51,8 @@ def render(report: Report, colour: bool) -> str:
         f"{_plural(summary.files, 'file')}, {_plural(summary.documents, 'document')}: "
         f"{_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}, "
         f"{_plural(summary.infos, 'info')}"
-        + (f"; {_plural(summary.custom_skipped, 'custom resource')} not schema-checked (no CRD or --schema-dir schema)"
+        + (f"; {_plural(summary.custom_skipped, 'custom resource')} not schema-checked (no CRD in the run, "
+           "--schema-dir schema or bundled schema)"
            if summary.custom_skipped else "")
     )
     return "".join(guard_line(line) + "\n" for line in lines)
