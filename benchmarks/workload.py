@@ -9,6 +9,7 @@ image, a missing limit), so the findings path is timed too, as on real repositor
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -113,11 +114,15 @@ def _workload(rng: random.Random, serial: int) -> dict[str, Any]:
 
 def generate(folder: Path, documents: int, seed: int = 10) -> list[Path]:
     """Write `documents` manifests, five to a file, under `folder`; the same seed, the same bytes."""
-    rng = random.Random(seed)
+    return _write(folder, documents, random.Random(seed), _workload)
+
+
+def _write(folder: Path, documents: int, rng: random.Random,
+           make: Callable[[random.Random, int], dict[str, Any]]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     files = []
     for first in range(0, documents, DOCS_PER_FILE):
-        docs = [_workload(rng, serial) for serial in range(first, min(first + DOCS_PER_FILE, documents))]
+        docs = [make(rng, serial) for serial in range(first, min(first + DOCS_PER_FILE, documents))]
         path = folder / f"{first // DOCS_PER_FILE:05d}.yaml"
         path.write_text(yaml.dump_all(docs, Dumper=_Dumper, sort_keys=False, explicit_start=True), encoding="utf-8")
         files.append(path)
@@ -192,12 +197,4 @@ CUSTOM_KINDS = ("ServiceMonitor", "Certificate", "HTTPRoute", "ScaledObject", "E
 
 def generate_custom(folder: Path, documents: int, seed: int = 19) -> list[Path]:
     """Like `generate`, but custom resources (CUSTOM_KINDS in turn), with no CRD among them."""
-    rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    files = []
-    for first in range(0, documents, DOCS_PER_FILE):
-        docs = [_custom(rng, serial) for serial in range(first, min(first + DOCS_PER_FILE, documents))]
-        path = folder / f"{first // DOCS_PER_FILE:05d}.yaml"
-        path.write_text(yaml.dump_all(docs, Dumper=_Dumper, sort_keys=False, explicit_start=True), encoding="utf-8")
-        files.append(path)
-    return files
+    return _write(folder, documents, random.Random(seed), _custom)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from benchmarks.catalogue_reads import catalogue_reads
 from tests.conftest import ROOT
+from tests.manifests import crd
 
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment
@@ -22,23 +23,7 @@ spec:
       containers: [{name: web, image: "nginx:1.27"}]
 """
 # A custom resource whose CRD is in the run: the CRD answers, the catalogue is not asked.
-CRD_AND_RESOURCE = """apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: backups.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {kind: Backup, plural: backups}
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec: {type: object, properties: {target: {type: string}}}
----
+CRD_AND_RESOURCE = crd("Backup", "{target: {type: string}}") + """---
 apiVersion: example.com/v1
 kind: Backup
 metadata: {name: nightly}

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from podlint.findings import FieldPath
+from podlint.schemas.crd import subtrees
 
 if TYPE_CHECKING:
     from podlint.policies.cel import CelEnvironment, Expression
@@ -96,14 +97,7 @@ def rule_tree(schema: Any) -> Node | None:
                 node.rules.append(Rule(entry["rule"], _text(entry.get("message")),
                                        _text(entry.get("messageExpression")), _text(entry.get("fieldPath")),
                                        _text(entry.get("reason")), entry.get("optionalOldSelf") is True))
-    properties = schema.get("properties")
-    if isinstance(properties, dict):
-        for name, sub in properties.items():
-            child = rule_tree(sub)
-            if child is not None:
-                node.properties[name] = child
-    node.items = rule_tree(schema.get("items"))
-    node.additional = rule_tree(schema.get("additionalProperties"))
+    node.properties, node.items, node.additional = subtrees(schema, rule_tree)
     if node.rules or node.properties or node.items or node.additional:
         return node
     return None

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from podlint.model.objects import K8sObject
 from podlint.patterns import lazy
@@ -271,3 +272,20 @@ def read_schema_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"schema {path} is not a JSON object")
     return data
+
+
+Tree = TypeVar("Tree")
+
+
+def subtrees(schema: dict[str, Any], build: Callable[[Any], Tree | None]
+             ) -> tuple[dict[str, Tree], Tree | None, Tree | None]:
+    """`build` over a structural schema's children: (properties that gave a tree, items, additionalProperties);
+    the walk that CEL rule trees and list-type trees share."""
+    properties = schema.get("properties")
+    built = {}
+    if isinstance(properties, dict):
+        for name, sub in properties.items():
+            child = build(sub)
+            if child is not None:
+                built[name] = child
+    return built, build(schema.get("items")), build(schema.get("additionalProperties"))

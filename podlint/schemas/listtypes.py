@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from podlint.findings import FieldPath, format_path
+from podlint.schemas.crd import subtrees
 
 
 @dataclass(slots=True)
@@ -38,14 +39,7 @@ def list_tree(schema: Any) -> ListNode | None:
         node.list_type = kind
     elif kind == "map" and isinstance(keys, list) and keys and all(isinstance(key, str) for key in keys):
         node.list_type, node.keys = kind, tuple(keys)
-    properties = schema.get("properties")
-    if isinstance(properties, dict):
-        for name, sub in properties.items():
-            child = list_tree(sub)
-            if child is not None:
-                node.properties[name] = child
-    node.items = list_tree(schema.get("items"))
-    node.additional = list_tree(schema.get("additionalProperties"))
+    node.properties, node.items, node.additional = subtrees(schema, list_tree)
     if node.list_type or node.properties or node.items or node.additional:
         return node
     return None
