@@ -26,7 +26,7 @@ import gzip
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema_rs
 
@@ -146,7 +146,7 @@ def compile_untrusted(schema: dict[str, Any], origin: Path | None = None,
         options["base_uri"] = origin.resolve().as_uri()
     try:
         validator = jsonschema_rs.validator_for(schema, validate_formats=False, **options)
-    except (ValueError, jsonschema_rs.ReferencingError) as exc:
+    except (ValueError, cast("type[Exception]", jsonschema_rs.ReferencingError)) as exc:  # (stubs < 0.60 lack its base)
         raise ValueError(str(exc).strip().splitlines()[0]) from None
     return Compiled(validator, schema)
 
